@@ -122,3 +122,10 @@ def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str], title: s
         axis.set_title(title)
     figure.tight_layout()
     return figure
+
+
+def show_class_examples(dataset: "DecodedDataset") -> Figure:
+    """The first photo of each class, titled with the class name."""
+    firsts = [int((dataset.labels == label).nonzero()[0]) for label in range(len(dataset.classes))
+              if (dataset.labels == label).any()]
+    return show_batch(dataset.images[firsts], dataset.labels[firsts], dataset.classes, columns=len(firsts))

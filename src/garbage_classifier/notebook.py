@@ -1,0 +1,144 @@
+"""Helpers that keep the assignment notebook's cells short.
+
+``glue`` stores a value for the book's pages when the notebook runs under Jupyter Book
+(myst-nb) and does nothing elsewhere, so the same notebook runs in Colab and on a laptop
+where myst-nb is not installed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+
+from .experiments import RunRecord
+from .profiles import Profile
+
+try:
+    from myst_nb import glue as _myst_glue
+except ImportError:  # Colab and plain Jupyter: nothing to glue into
+    _myst_glue = None
+
+
+class PlainText:
+    """A string shown without quotes by ``{glue:text}`` (which renders ``repr``)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def glue(name: str, value, display: bool = False) -> None:
+    """Store ``value`` under ``name`` for the book's pages; close figures afterwards.
+
+    Strings are wrapped in :class:`PlainText`. A figure is closed after gluing, because
+    otherwise Jupyter shows it a second time at the end of the cell.
+    """
+    if isinstance(value, str):
+        value = PlainText(value)
+    if _myst_glue is not None:
+        _myst_glue(name, value, display=display)
+    if isinstance(value, plt.Figure):
+        if display and _myst_glue is None:
+            from IPython.display import display as show
+
+            show(value)
+        plt.close(value)
+
+
+def format_percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def format_loss(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "NaN or infinite"
+    return f"{value:.4g}"
+
+
+def glue_run(record: RunRecord) -> None:
+    """Glue the headline numbers of one run under ``<run name>_<quantity>``.
+
+    Quantities: ``val_accuracy``, ``val_loss``, ``train_loss_first``, ``train_loss_last``,
+    ``epochs`` (finished) and ``status`` (how the run ended).
+    """
+    history = record.history
+    first, last = history.records[0], history.last
+    if history.diverged_at is not None:
+        status = f"diverged in epoch {history.diverged_at}"
+        # The last finite accuracy, if any, is more useful than n/a for the diverged epoch.
+        accuracy = format_percent(last.val_accuracy) if last.val_accuracy is not None else f"n/a ({status})"
+    else:
+        status = "interrupted" if history.interrupted else f"finished {len(history.records)} epochs"
+        accuracy = format_percent(last.val_accuracy)
+    values = {
+        "val_accuracy": accuracy,
+        "val_loss": format_loss(last.val_loss),
+        "train_loss_first": format_loss(first.train_loss),
+        "train_loss_last": format_loss(last.train_loss),
+        "epochs": str(len(history.records)),
+        "status": status,
+    }
+    for quantity, text in values.items():
+        glue(f"{record.name}_{quantity}", text)
+
+
+def profile_banner(profile: Profile) -> str:
+    """One line saying which profile produced the numbers, loud when it is not real scale."""
+    if profile.is_real_scale:
+        return (
+            f"Profile '{profile.name}': the assignment's real settings ({profile.crop} px crops, "
+            f"{profile.epochs} epochs, all photos)."
+        )
+    return (
+        f"Profile '{profile.name}': a SMOKE TEST on {profile.images_per_class} photos per class at "
+        f"{profile.crop} px for {profile.epochs} epochs. These numbers are NOT the assignment's "
+        "results; they only show that every cell runs."
+    )
+
+
+def runs_table(records: list[RunRecord]):
+    """A Markdown table with one row per run: configuration, final metrics, how it ended."""
+    from IPython.display import Markdown
+
+    lines = [
+        "| run | optimizer | lr | init | epochs | final train loss | final val loss | final val accuracy | ended |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for record in records:
+        config, history = record.config, record.history
+        last = history.last
+        init = config.init if config.init_std is None else f"{config.init} (std {config.init_std:g})"
+        ended = f"diverged in epoch {history.diverged_at}" if history.diverged_at else (
+            "interrupted" if history.interrupted else "completed")
+        lines.append(
+            f"| {record.name} | {config.optimizer} | {config.lr:g} | {init} | {len(history.records)} | "
+            f"{format_loss(last.train_loss)} | {format_loss(last.val_loss)} | "
+            f"{format_percent(last.val_accuracy)} | {ended} |"
+        )
+    return Markdown("\n".join(lines))
+
+
+def counts_table(counts: dict[str, int]):
+    """A Markdown table of photos per class, with the total."""
+    from IPython.display import Markdown
+
+    lines = ["| class | photos |", "| --- | ---: |"]
+    lines += [f"| {name} | {count} |" for name, count in counts.items()]
+    lines.append(f"| **total** | **{sum(counts.values())}** |")
+    return Markdown("\n".join(lines))
+
+
+def library_versions() -> str:
+    """Python, torch, torchvision and course-package versions, as one line."""
+    import platform
+
+    import torch
+    import torchvision
+
+    from . import __version__
+
+    return (f"Python {platform.python_version()}, torch {torch.__version__}, "
+            f"torchvision {torchvision.__version__}, garbage_classifier {__version__}")
