@@ -1,4 +1,4 @@
-"""Maintainers' commands: ``python -m garbage_classifier check-data | train``."""
+"""Maintainers' commands: ``python -m garbage_classifier check-data | train | claims``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from .data import (
     split_dataset,
     verify_checksums,
 )
-from .experiments import ASSIGNMENT_RUNS, RunConfig, run_experiment
+from .claims import check_claims, verdict
+from .experiments import ASSIGNMENT_RUNS, RunConfig, default_records_dir, load_records, run_experiment
 from .initialization import INIT_SCHEMES
 from .profiles import PROFILES, get_profile
 from .training import OPTIMIZERS
@@ -88,6 +89,25 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+def claims(args: argparse.Namespace) -> int:
+    """Print each claim of the answers as held or not held, with its numbers."""
+    directory = args.records or default_records_dir(get_profile(args.profile))
+    records = load_records(directory)
+    if not records:
+        print(f"error: no run records (*.json) in {directory}; build the book first.", file=sys.stderr)
+        return 2
+    profiles = {record.profile.name for record in records.values()}
+    print(f"Run records: {directory} (profile {', '.join(sorted(profiles))})")
+    results = check_claims(records)
+    for result in results:
+        note = "  [holds at real scale only]" if result.needs_real_scale else ""
+        print(f"{verdict(result):<12} {result.task}: {result.statement}{note}\n             {result.evidence}")
+    failed = [result for result in results if result.held is False]
+    unchecked = [result for result in results if result.held is None]
+    print(f"{len(results) - len(failed) - len(unchecked)} held, {len(failed)} not held, {len(unchecked)} not checked.")
+    return 1 if failed or unchecked else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m garbage_classifier", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -113,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--records-dir", help="also write the run record as JSON into this folder")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.set_defaults(handler=train)
+    check_claims_ = commands.add_parser("claims", help="check the answers' claims against recorded runs")
+    check_claims_.add_argument("--records", help="folder of run records (default: _build/runs/<profile>)")
+    check_claims_.add_argument("--profile", choices=sorted(PROFILES), help="profile whose records to read")
+    check_claims_.set_defaults(handler=claims)
     return parser
 
 

@@ -192,8 +192,8 @@ def run_experiment(
         "package": __version__,
         "python": platform.python_version(),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "train_images": len(splits["train"]),
-        "val_images": len(splits["val"]),
+        "train_class_counts": splits["train"].counts(),
+        "val_class_counts": splits["val"].counts(),
     }
     record = RunRecord(config=config, profile=profile, history=history, environment=environment, model=model)
     if save:
