@@ -25,7 +25,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
+import tempfile
+import urllib.request
 import warnings
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +43,13 @@ logger = logging.getLogger(__name__)
 
 DATA_ENV_VAR = "GARBAGE_DATA_DIR"
 CACHE_ENV_VAR = "GARBAGE_CACHE_DIR"
+DATA_URL_ENV_VAR = "GARBAGE_DATA_URL"
+# The course repository and revision that the notebook installs the package from and that
+# fetch_dataset downloads the photos from. They must equal repository.url and
+# repository.branch in _config.yml and the constants in the notebook's set-up cell; a test
+# checks all three.
+COURSE_REPOSITORY = "https://github.com/uva-image-data-processing/garbage-course-book"
+COURSE_REVISION = "main"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 CHECKSUMS_FILENAME = "SHA256SUMS"
 # Bump when the cached tensor layout or the decoding changes, so old caches are ignored.
@@ -285,6 +296,98 @@ def verify_checksums(image_root: Path, checksums_file: Path) -> ChecksumReport:
         report.checked += 1
     report.extra = sorted(set(present) - set(expected))
     return report
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def default_data_url(revision: str = COURSE_REVISION) -> str:
+    """``$GARBAGE_DATA_URL``, else the zip archive of the course repository at ``revision``."""
+    return os.environ.get(DATA_URL_ENV_VAR) or f"{COURSE_REPOSITORY}/archive/{revision}.zip"
+
+
+def ensure_dataset(url: str | None = None, *, revision: str = COURSE_REVISION) -> Path:
+    """Return the image folder, fetching the photos first if none is found.
+
+    Looks where :func:`locate_dataset` looks. Only when that finds nothing does it download
+    ``url`` (default: :func:`default_data_url`) into ``<cache dir>/trashnet``, so running
+    it again is quick and downloads nothing.
+    """
+    try:
+        return locate_dataset()
+    except FileNotFoundError:
+        pass
+    destination = default_cache_dir() / "trashnet"
+    fetch_dataset(url or default_data_url(revision), destination)
+    return image_root_of(destination)
+
+
+def fetch_dataset(source: str, destination: Path) -> Path:
+    """Download a zip holding ``.../trashnet/{SHA256SUMS,images/}``, verify it, install it.
+
+    ``source`` is an ``http(s)://`` or ``file://`` URL or a local path to the zip. The
+    photos are unpacked next to ``destination``, checked against the archive's
+    ``SHA256SUMS``, and only then moved to ``destination``, so an interrupted or corrupt
+    download never leaves a half-filled dataset behind.
+
+    Raises:
+        FileExistsError: ``destination`` already exists (nothing is overwritten).
+        ValueError: The archive has no ``SHA256SUMS`` with an ``images`` folder beside it,
+            or a photo does not match its checksum.
+    """
+    destination = Path(destination)
+    if destination.exists():
+        raise FileExistsError(f"{destination} already exists; delete it to fetch the photos again.")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".fetch-") as scratch:
+        archive = Path(scratch) / "photos.zip"
+        logger.info("Downloading the photos from %s", source)
+        print(f"Fetching the photos from {source} ...", flush=True)
+        _download(source, archive)
+        unpacked = Path(scratch) / "unpacked"
+        with zipfile.ZipFile(archive) as bundle:
+            dataset_dir = _extract_dataset(bundle, unpacked, source)
+        report = verify_checksums(dataset_dir / "images", dataset_dir / CHECKSUMS_FILENAME)
+        if report.changed or report.missing:
+            raise ValueError(
+                f"The photos from {source} do not match their SHA256SUMS: {len(report.changed)} changed "
+                f"({', '.join(report.changed[:5])}), {len(report.missing)} missing "
+                f"({', '.join(report.missing[:5])}). Nothing was installed; try again or use another source."
+            )
+        dataset_dir.rename(destination)
+    print(f"Installed {report.checked} verified photos in {destination}.", flush=True)
+    return destination
+
+
+def _download(source: str, target: Path) -> None:
+    if "://" not in source:
+        shutil.copyfile(Path(source).expanduser(), target)
+        return
+    with urllib.request.urlopen(source, timeout=60) as response, open(target, "wb") as handle:
+        shutil.copyfileobj(response, handle)
+
+
+def _extract_dataset(bundle: zipfile.ZipFile, target: Path, source: str) -> Path:
+    """Extract the dataset folder of the archive (the one holding SHA256SUMS) into ``target``."""
+    names = bundle.namelist()
+    prefixes = [name[: -len(CHECKSUMS_FILENAME)] for name in names if name.endswith(CHECKSUMS_FILENAME)]
+    candidates = [prefix for prefix in prefixes if any(n.startswith(f"{prefix}images/") for n in names)]
+    if not candidates:
+        raise ValueError(
+            f"{source} holds no dataset: expected a {CHECKSUMS_FILENAME} file with an images/ folder beside it."
+        )
+    prefix = min(candidates, key=len)
+    for member in bundle.infolist():
+        if not member.filename.startswith(prefix) or member.is_dir():
+            continue
+        relative = Path(member.filename[len(prefix):])
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"{source} contains an unsafe path {member.filename!r}; refusing to extract it.")
+        output = target / relative
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with bundle.open(member) as source_file, open(output, "wb") as handle:
+            shutil.copyfileobj(source_file, handle)
+    return target
 
 
 # --------------------------------------------------------------------------- decoding

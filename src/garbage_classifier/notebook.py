@@ -142,3 +142,19 @@ def library_versions() -> str:
 
     return (f"Python {platform.python_version()}, torch {torch.__version__}, "
             f"torchvision {torchvision.__version__}, garbage_classifier {__version__}")
+
+
+def device_message(device_type: str, epoch_seconds: float, total_epochs: int) -> str:
+    """Tell students which device trains, how long the runs will take, and how to get a GPU."""
+    minutes = epoch_seconds * total_epochs / 60
+    estimate = (f"Estimated training time: {epoch_seconds:.0f} s per epoch, about {minutes:.0f} minutes "
+                f"for all {total_epochs} epochs of this notebook (validation adds a little).")
+    if device_type == "cuda":
+        return f"Training on a GPU. {estimate}"
+    advice = (
+        "No GPU was found, so training runs on the CPU. The notebook works, but slowly. In Google "
+        "Colab choose Runtime > Change runtime type > T4 GPU, save, and run the notebook again."
+    )
+    if device_type == "mps":
+        advice = "Training on the Apple GPU (MPS)."
+    return f"{advice} {estimate}"
