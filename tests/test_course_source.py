@@ -1,0 +1,42 @@
+"""The repository address and revision agree between the book, the package and the notebook."""
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from garbage_classifier import data
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def book_repository():
+    config = yaml.safe_load((REPOSITORY / "_config.yml").read_text())
+    return config["repository"]["url"], config["repository"]["branch"]
+
+
+def notebook_constant(name):
+    notebook = json.loads((REPOSITORY / "book" / "assignment_notebook.ipynb").read_text())
+    setup = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    match = re.search(rf'^{name} = "([^"]+)"$', "".join(setup["source"]), flags=re.MULTILINE)
+    assert match, f"{name} is missing from the notebook's first code cell"
+    return match.group(1)
+
+
+def test_package_matches_book_config():
+    url, branch = book_repository()
+    assert data.COURSE_REPOSITORY == url
+    assert data.COURSE_REVISION == branch
+
+
+def test_notebook_setup_cell_matches_book_config():
+    url, branch = book_repository()
+    assert notebook_constant("COURSE_REPOSITORY") == url
+    assert notebook_constant("COURSE_REVISION") == branch
+
+
+def test_default_data_url_points_at_repository_archive(monkeypatch):
+    monkeypatch.delenv(data.DATA_URL_ENV_VAR, raising=False)
+    url, branch = book_repository()
+    assert data.default_data_url() == f"{url}/archive/{branch}.zip"
