@@ -58,6 +58,9 @@ def main(extra_arguments: list[str]) -> int:
         if "--all" not in arguments:
             arguments.append("--all")
 
+    # Built pages show one summary line per epoch; progress bars would leave their
+    # intermediate states in the captured output.
+    os.environ.setdefault("GARBAGE_PROGRESS", "summary")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build", str(ROOT), *arguments]
     print("build_book: " + " ".join(command), file=sys.stderr)

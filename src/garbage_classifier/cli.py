@@ -83,7 +83,7 @@ def train(args: argparse.Namespace) -> int:
                            images_per_class=profile.images_per_class, progress=not args.quiet)
     splits = split_dataset(dataset, seed=config.seed)
     record = run_experiment(config, splits, profile, device=args.device, precision=args.precision,
-                            progress=not args.quiet, records_dir=args.records_dir, save=args.records_dir is not None)
+                            progress=not args.quiet, progress_stream=sys.stderr, records_dir=args.records_dir, save=args.records_dir is not None)
     json.dump(record.to_dict(), sys.stdout, indent=2)
     print()
     return 0

@@ -154,6 +154,7 @@ def run_experiment(
     precision: str = "auto",
     channels_last: bool = True,
     progress: bool = True,
+    progress_stream=None,
     records_dir: str | os.PathLike | None = None,
     save: bool = True,
     **overrides,
@@ -183,7 +184,7 @@ def run_experiment(
         model, train_loader, val_loader,
         optimizer=config.optimizer, lr=config.lr, epochs=config.epochs_for(profile),
         momentum=config.momentum, device=device, precision=precision,
-        channels_last=channels_last, progress=progress,
+        channels_last=channels_last, progress=progress, progress_stream=progress_stream,
     )
     environment = {
         "device": describe_device(device),

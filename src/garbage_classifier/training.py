@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 import time
 import warnings
@@ -26,6 +27,11 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "sgd": lambda params, lr, momentum: torch.optim.SGD(params, lr=lr, momentum=momentum),
     "adam": lambda params, lr, momentum: torch.optim.Adam(params, lr=lr),
 }
+
+# "bar" (default): a progress bar and a summary line per epoch; "summary": the line only,
+# which keeps the pages of a built book readable; "off": neither.
+PROGRESS_ENV_VAR = "GARBAGE_PROGRESS"
+PROGRESS_MODES = ("bar", "summary", "off")
 
 # Checking the loss for NaN forces the host to wait for the device, so it happens every
 # this many steps rather than every step. A diverged run then stops within a few batches.
@@ -110,6 +116,14 @@ class History:
         return cls(records=records, diverged_at=payload.get("diverged_at"), interrupted=payload.get("interrupted", False))
 
 
+def _progress_modes(progress: bool) -> tuple[bool, bool]:
+    """Return (show the bar, show summary lines) from ``progress`` and ``$GARBAGE_PROGRESS``."""
+    mode = os.environ.get(PROGRESS_ENV_VAR, "").strip().lower() or "bar"
+    if mode not in PROGRESS_MODES:
+        raise ValueError(f"${PROGRESS_ENV_VAR} is {mode!r}; expected one of: {', '.join(PROGRESS_MODES)}.")
+    return progress and mode == "bar", progress and mode != "off"
+
+
 def train_one_epoch(
     model: nn.Module,
     loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
@@ -185,8 +199,9 @@ def fit(
         precision: ``"auto"``, ``"float32"``, ``"bfloat16"`` or ``"float16"`` (autocast).
         channels_last: Store the model's weights in channels-last memory format, which
             oneDNN and cuDNN convolutions run faster on.
-        progress: Show a progress bar and one summary line per epoch.
-        progress_stream: Where the bar and summary lines go (default: standard error).
+        progress: Show a progress bar and one summary line per epoch, as
+            ``$GARBAGE_PROGRESS`` allows (``bar``, ``summary`` or ``off``).
+        progress_stream: Where the bar and summary lines go (default: standard output).
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}.")
@@ -199,7 +214,8 @@ def fit(
     # float16 needs loss scaling to keep small gradients from flushing to zero; bfloat16
     # has float32's exponent range and does not.
     scaler = torch.amp.GradScaler(device.type) if precision == "float16" else None
-    stream = progress_stream or sys.stderr
+    stream = progress_stream or sys.stdout
+    show_bar, show_summary = _progress_modes(progress)
     history = History()
 
     from tqdm import tqdm  # the plain text bar: it renders in terminals, Jupyter and Colab alike
@@ -212,7 +228,7 @@ def fit(
                 desc=f"epoch {epoch}/{epochs}",
                 unit="batch",
                 file=stream,
-                disable=not progress,
+                disable=not show_bar,
                 leave=False,
                 mininterval=2.0,
             ) as bar:
@@ -229,7 +245,7 @@ def fit(
                 diverged=train_metrics.diverged or val_metrics.diverged,
             )
             history.records.append(record)
-            if progress:
+            if show_summary:
                 print(record.summary(), file=stream, flush=True)
             logger.info("%s", record.summary())
             if record.diverged:
