@@ -15,8 +15,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# Extra jupyter-book options, e.g. make book BUILD_OPTIONS="-W -n --keep-going".
+BUILD_OPTIONS ?=
+
 book: $(VENV)/.installed
-	$(PY) scripts/build_book.py
+	$(PY) scripts/build_book.py $(BUILD_OPTIONS)
 
 # The CI build: smoke profile, warnings as errors.
 book-smoke: $(VENV)/.installed

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .experiments import RunRecord
+from .tables import Table
 
 # Thresholds, stated once so that the book and the checks agree.
 FLAT_LOSS_FRACTION = 0.01  # lr 1e-8: training loss changes by less than 1% over all epochs
@@ -132,11 +133,7 @@ def verdict(result: ClaimResult) -> str:
     return {True: "held", False: "NOT HELD", None: "not checked"}[result.held]
 
 
-def claims_table(results: list[ClaimResult]):
-    """A Markdown table of claims, verdicts and evidence for the book."""
-    from IPython.display import Markdown
-
-    lines = ["| task | claim | verdict | evidence |", "| --- | --- | --- | --- |"]
-    for result in results:
-        lines.append(f"| {result.task} | {result.statement} | **{verdict(result)}** | {result.evidence} |")
-    return Markdown("\n".join(lines))
+def claims_table(results: list[ClaimResult]) -> Table:
+    """A table of claims, verdicts and evidence for the book."""
+    rows = [[result.task, result.statement, f"**{verdict(result)}**", result.evidence] for result in results]
+    return Table(["task", "claim", "verdict", "evidence"], rows)

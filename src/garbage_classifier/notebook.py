@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 
 from .experiments import RunRecord
 from .profiles import Profile
+from .tables import Table
 
 try:
     from myst_nb import glue as _myst_glue
@@ -99,36 +100,28 @@ def profile_banner(profile: Profile) -> str:
     )
 
 
-def runs_table(records: list[RunRecord]):
-    """A Markdown table with one row per run: configuration, final metrics, how it ended."""
-    from IPython.display import Markdown
-
-    lines = [
-        "| run | optimizer | lr | init | epochs | final train loss | final val loss | final val accuracy | ended |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
+def runs_table(records: list[RunRecord]) -> Table:
+    """A table with one row per run: configuration, final metrics, how it ended."""
+    headers = ["run", "optimizer", "lr", "init", "epochs", "final train loss", "final val loss",
+               "final val accuracy", "ended"]
+    rows = []
     for record in records:
         config, history = record.config, record.history
         last = history.last
         init = config.init if config.init_std is None else f"{config.init} (std {config.init_std:g})"
         ended = f"diverged in epoch {history.diverged_at}" if history.diverged_at else (
             "interrupted" if history.interrupted else "completed")
-        lines.append(
-            f"| {record.name} | {config.optimizer} | {config.lr:g} | {init} | {len(history.records)} | "
-            f"{format_loss(last.train_loss)} | {format_loss(last.val_loss)} | "
-            f"{format_percent(last.val_accuracy)} | {ended} |"
-        )
-    return Markdown("\n".join(lines))
+        rows.append([record.name, config.optimizer, f"{config.lr:g}", init, len(history.records),
+                     format_loss(last.train_loss), format_loss(last.val_loss),
+                     format_percent(last.val_accuracy), ended])
+    return Table(headers, rows)
 
 
-def counts_table(counts: dict[str, int]):
-    """A Markdown table of photos per class, with the total."""
-    from IPython.display import Markdown
-
-    lines = ["| class | photos |", "| --- | ---: |"]
-    lines += [f"| {name} | {count} |" for name, count in counts.items()]
-    lines.append(f"| **total** | **{sum(counts.values())}** |")
-    return Markdown("\n".join(lines))
+def counts_table(counts: dict[str, int]) -> Table:
+    """A table of photos per class, with the total."""
+    rows = [[name, count] for name, count in counts.items()]
+    rows.append(["**total**", f"**{sum(counts.values())}**"])
+    return Table(["class", "photos"], rows)
 
 
 def library_versions() -> str:
