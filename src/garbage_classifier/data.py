@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 import urllib.request
@@ -216,7 +217,26 @@ def open_rgb(path: Path) -> Image.Image:
     """
     with Image.open(path) as image:
         image.load()  # decode now, so a truncated file fails here and not in a batch
+        if image.mode in _WIDE_GRAYSCALE_MODES:
+            image = _to_8_bit(image)
         return image.convert("RGB")
+
+
+# Pillow's convert("RGB") clips these modes' values at 255 instead of scaling them, which
+# turns a 16-bit grayscale photo white.
+_WIDE_GRAYSCALE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+
+
+def _to_8_bit(image: Image.Image) -> Image.Image:
+    """Scale a 16-bit (or 32-bit integer or float) grayscale image to 8-bit "L"."""
+    import numpy as np
+
+    pixels = np.asarray(image, dtype=np.float64)
+    # 16-bit modes span 0..65535. "I" and "F" images carry no range, so those with values
+    # above 255 are taken as 16-bit as well, the common case for such photos.
+    if image.mode.startswith("I;16") or pixels.max(initial=0) > 255:
+        pixels = pixels / 257
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="L")
 
 
 def find_problem_images(paths: Sequence[Path]) -> list[ImageProblem]:
@@ -258,6 +278,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+_CHECKSUM_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
+
+
 def read_checksums(checksums_file: Path) -> dict[str, str]:
     """Parse ``sha256sum`` output: ``<hex digest>  <relative path>`` per line.
 
@@ -268,13 +291,14 @@ def read_checksums(checksums_file: Path) -> dict[str, str]:
     for number, line in enumerate(checksums_file.read_text().splitlines(), start=1):
         if not line.strip():
             continue
-        digest, _, relative = line.partition("  ")
-        relative = relative.lstrip("*")
-        if len(digest) != 64 or not relative:
+        # Text mode writes two spaces after the digest, binary mode (--binary) a space and "*".
+        match = _CHECKSUM_LINE.match(line)
+        if match is None:
             raise ValueError(
                 f"{checksums_file}, line {number}: expected '<64 hex digits>  <class>/<file>' "
                 f"as written by sha256sum, got {line!r}."
             )
+        digest, relative = match.groups()
         expected[relative] = digest.lower()
     return expected
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import os
 import sys
 import time
@@ -46,8 +47,9 @@ def make_optimizer(name: str, parameters: Iterable[nn.Parameter], lr: float, mom
     """
     if name not in OPTIMIZERS:
         raise ValueError(f"Unknown optimizer {name!r}; expected one of: {', '.join(OPTIMIZERS)}.")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not (math.isfinite(lr) and lr > 0):
         raise ValueError(f"The learning rate must be a positive number, got {lr!r}.")
+    lr = float(lr)
     if momentum < 0:
         raise ValueError(f"momentum must be zero or positive, got {momentum}.")
     return OPTIMIZERS[name](parameters, lr, momentum)
@@ -205,6 +207,9 @@ def fit(
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}.")
+    for split, loader in (("training", train_loader), ("validation", val_loader)):
+        if len(loader) == 0:
+            raise ValueError(f"The {split} split is empty; add photos or change the split sizes.")
     device = pick_device(device)
     precision = resolve_precision(precision, device)
     model.to(device)
