@@ -129,3 +129,46 @@ def show_class_examples(dataset: "DecodedDataset") -> Figure:
     firsts = [int((dataset.labels == label).nonzero()[0]) for label in range(len(dataset.classes))
               if (dataset.labels == label).any()]
     return show_batch(dataset.images[firsts], dataset.labels[firsts], dataset.classes, columns=len(firsts))
+
+
+def show_misclassified(
+    dataset: "DecodedDataset",
+    predicted: torch.Tensor,
+    limit: int = 12,
+    columns: int = 6,
+) -> Figure:
+    """A gallery of photos whose prediction differs from their label, titled with both.
+
+    ``predicted`` is in the dataset's order, as ``evaluation.predict`` returns it for an
+    unshuffled loader.
+    """
+    wrong = (predicted.cpu() != dataset.labels).nonzero().flatten()[:limit]
+    if len(wrong) == 0:
+        figure, axis = plt.subplots(figsize=(4, 1))
+        axis.text(0.5, 0.5, "No misclassified photos.", ha="center", va="center")
+        axis.axis("off")
+        return figure
+    return show_batch(dataset.images[wrong], dataset.labels[wrong], dataset.classes,
+                      predicted=predicted.cpu()[wrong], columns=min(columns, len(wrong)))
+
+
+def show_activation_maps(
+    images: torch.Tensor,
+    maps: torch.Tensor,
+    labels: torch.Tensor,
+    predicted: torch.Tensor,
+    classes: Sequence[str],
+) -> Figure:
+    """Each photo above its class activation map laid over it (bright: raised the score)."""
+    count = len(images)
+    figure, axes = plt.subplots(2, count, figsize=(1.9 * count, 4.2), squeeze=False)
+    for index in range(count):
+        photo = _as_image(images[index])
+        axes[0, index].imshow(photo)
+        axes[0, index].set_title(f"true: {classes[int(labels[index])]}\npred: {classes[int(predicted[index])]}", fontsize=8)
+        axes[1, index].imshow(photo)
+        axes[1, index].imshow(maps[index].numpy(), cmap="jet", alpha=0.45, vmin=0, vmax=1)
+        for row in (0, 1):
+            axes[row, index].axis("off")
+    figure.tight_layout()
+    return figure
