@@ -53,6 +53,8 @@ def main(extra_arguments: list[str]) -> int:
     if fingerprint != previous:
         reason = "first build" if previous is None else "the package, data, requirements or profile changed"
         print(f"build_book: re-executing every notebook ({reason}).", file=sys.stderr)
+    print(f"build_book: run profile {os.environ.get('GARBAGE_PROFILE') or 'full'} (set GARBAGE_PROFILE to change it).",
+          file=sys.stderr)
         shutil.rmtree(CACHE_DIR, ignore_errors=True)
         if "--all" not in arguments:
             arguments.append("--all")
@@ -67,6 +69,10 @@ def main(extra_arguments: list[str]) -> int:
     if result.returncode == 0 and "--help" not in arguments:
         FINGERPRINT_FILE.parent.mkdir(parents=True, exist_ok=True)
         FINGERPRINT_FILE.write_text(fingerprint + "\n")
+        # Publish the run records with the site, so readers can check the numbers.
+        runs = BUILD_DIR / "runs"
+        if runs.is_dir() and (BUILD_DIR / "html").is_dir():
+            shutil.copytree(runs, BUILD_DIR / "html" / "runs", dirs_exist_ok=True)
     return result.returncode
 
 

@@ -135,5 +135,9 @@ def verdict(result: ClaimResult) -> str:
 
 def claims_table(results: list[ClaimResult]) -> Table:
     """A table of claims, verdicts and evidence for the book."""
-    rows = [[result.task, result.statement, f"**{verdict(result)}**", result.evidence] for result in results]
+    rows = [
+        [result.task, result.statement + (" (full scale only)" if result.needs_real_scale else ""),
+         f"**{verdict(result)}**", result.evidence]
+        for result in results
+    ]
     return Table(["task", "claim", "verdict", "evidence"], rows)

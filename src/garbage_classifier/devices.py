@@ -13,7 +13,15 @@ PRECISIONS = ("auto", "float32", "bfloat16", "float16")
 def pick_device(requested: str | torch.device | None = None) -> torch.device:
     """Return ``requested``, else the first available of CUDA, Apple MPS and CPU."""
     if requested is not None:
-        return torch.device(requested)
+        try:
+            device = torch.device(requested)
+        except RuntimeError as error:
+            raise ValueError(f"Unknown device {requested!r}; expected cuda, mps or cpu.") from error
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError("The device 'cuda' was requested, but PyTorch finds no CUDA GPU; use 'cpu' or omit it.")
+        if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise ValueError("The device 'mps' was requested, but this machine has no Apple GPU; use 'cpu' or omit it.")
+        return device
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():

@@ -46,6 +46,24 @@ class RunConfig:
     momentum: float = 0.0
     seed: int = 23
 
+    def validate(self) -> None:
+        """Check names and numbers before any data is loaded.
+
+        Raises:
+            ValueError: Unknown optimizer, init scheme or architecture, or a bad learning rate.
+        """
+        from .initialization import get_init
+        from .models import available_architectures
+        from .training import make_optimizer
+
+        make_optimizer(self.optimizer, [torch.nn.Parameter(torch.zeros(1))], self.lr, self.momentum)
+        if self.init is not None:
+            get_init(self.init, std=self.init_std)
+        if self.architecture not in available_architectures():
+            raise ValueError(f"Unknown architecture {self.architecture!r}; see models.available_architectures().")
+        if self.epochs is not None and (not isinstance(self.epochs, int) or self.epochs < 1):
+            raise ValueError(f"epochs must be a whole number of at least 1, got {self.epochs!r}.")
+
     def epochs_for(self, profile: Profile) -> int:
         if self.epochs is None:
             return profile.epochs
@@ -130,10 +148,12 @@ def save_record(record: RunRecord, directory: str | os.PathLike) -> Path:
 def load_records(directory: str | os.PathLike) -> dict[str, RunRecord]:
     """Read every ``*.json`` record in ``directory``, keyed by run name."""
     directory = Path(directory)
+    if directory.is_file():
+        raise NotADirectoryError(f"{directory} is a file; pass the folder that holds the run records (*.json).")
     if not directory.is_dir():
         raise FileNotFoundError(
-            f"No run records in {directory}: the folder does not exist. Build the book or run "
-            "`python -m garbage_classifier train` first."
+            f"No run records in {directory}: the folder does not exist. Build the book, or run "
+            "`python -m garbage_classifier train --records-dir FOLDER` and pass that folder."
         )
     records = {}
     for path in sorted(directory.glob("*.json")):
@@ -170,6 +190,7 @@ def run_experiment(
     config = get_run_config(config) if isinstance(config, str) else config
     if overrides:
         config = replace(config, **overrides)
+    config.validate()
     profile = profile or get_profile()
     device = pick_device(device)
 
@@ -185,6 +206,7 @@ def run_experiment(
         optimizer=config.optimizer, lr=config.lr, epochs=config.epochs_for(profile),
         momentum=config.momentum, device=device, precision=precision,
         channels_last=channels_last, progress=progress, progress_stream=progress_stream,
+        description=config.name,
     )
     environment = {
         "device": describe_device(device),

@@ -139,9 +139,10 @@ def library_versions() -> str:
 
 def device_message(device_type: str, epoch_seconds: float, total_epochs: int) -> str:
     """Tell students which device trains, how long the runs will take, and how to get a GPU."""
-    minutes = epoch_seconds * total_epochs / 60
-    estimate = (f"Estimated training time: {epoch_seconds:.0f} s per epoch, about {minutes:.0f} minutes "
-                f"for all {total_epochs} epochs of this notebook (validation adds a little).")
+    minutes = max(1, round(epoch_seconds * total_epochs / 60))
+    estimate = (f"Estimated training time: {epoch_seconds:.0f} s per epoch, about {minutes} "
+                f"minute{'s' if minutes != 1 else ''} for all {total_epochs} epochs of this notebook "
+                "(validation adds a little).")
     if device_type == "cuda":
         return f"Training on a GPU. {estimate}"
     advice = (

@@ -181,6 +181,7 @@ def fit(
     channels_last: bool = True,
     progress: bool = True,
     progress_stream: TextIO | None = None,
+    description: str = "",
 ) -> History:
     """Train ``model`` for ``epochs`` epochs and validate after each.
 
@@ -204,6 +205,7 @@ def fit(
         progress: Show a progress bar and one summary line per epoch, as
             ``$GARBAGE_PROGRESS`` allows (``bar``, ``summary`` or ``off``).
         progress_stream: Where the bar and summary lines go (default: standard output).
+        description: A name put in front of the bar and the summary lines, such as the run's.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}.")
@@ -230,7 +232,7 @@ def fit(
             started = time.perf_counter()
             with tqdm(
                 total=len(train_loader),
-                desc=f"epoch {epoch}/{epochs}",
+                desc=f"{description} epoch {epoch}/{epochs}".strip(),
                 unit="batch",
                 file=stream,
                 disable=not show_bar,
@@ -251,7 +253,7 @@ def fit(
             )
             history.records.append(record)
             if show_summary:
-                print(record.summary(), file=stream, flush=True)
+                print(f"{description} {record.summary()}".strip(), file=stream, flush=True)
             logger.info("%s", record.summary())
             if record.diverged:
                 history.diverged_at = epoch
