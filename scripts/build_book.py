@@ -53,11 +53,11 @@ def main(extra_arguments: list[str]) -> int:
     if fingerprint != previous:
         reason = "first build" if previous is None else "the package, data, requirements or profile changed"
         print(f"build_book: re-executing every notebook ({reason}).", file=sys.stderr)
-    print(f"build_book: run profile {os.environ.get('GARBAGE_PROFILE') or 'full'} (set GARBAGE_PROFILE to change it).",
-          file=sys.stderr)
         shutil.rmtree(CACHE_DIR, ignore_errors=True)
         if "--all" not in arguments:
             arguments.append("--all")
+    profile = os.environ.get("GARBAGE_PROFILE") or "full"
+    print(f"build_book: run profile {profile} (set GARBAGE_PROFILE to change it).", file=sys.stderr)
 
     # Built pages show one summary line per epoch; progress bars would leave their
     # intermediate states in the captured output.
