@@ -110,3 +110,39 @@ def test_real_scale_claims_hold_on_full_profile(tmp_path):
     results = by_name(claims.check_claims(records))
     for claim_name in ("adam_beats_sgd", "kaiming_beats_gaussian"):
         assert results[claim_name].held is True, results[claim_name].evidence
+
+
+def write_all_runs(directory, profile, adam_final_val_loss):
+    environment = {"train_class_counts": {"glass": 3, "paper": 7}, "val_class_counts": {"glass": 1, "paper": 4}}
+    records = [
+        make_record("task3_sgd", [1.8, 1.7], val_losses=[1.8, 1.6]),
+        make_record("task3_adam", [1.5, 1.0], val_losses=[1.4, adam_final_val_loss]),
+        make_record("task4_lr_1e-8", [1.7918, 1.7917]),
+        make_record("task4_lr_12", [900.0, math.nan], diverged_at=2),
+        make_record("task5_zero", [1.79, 1.78], val_accuracies=[0.8, 0.8], environment=environment),
+        make_record("task5_kaiming", [1.6, 1.2], val_losses=[1.5, 1.1]),
+    ]
+    for record in records:
+        record.profile = profile
+        experiments.save_record(record, directory)
+
+
+def test_claims_command_excuses_full_scale_claims_in_smoke(tmp_path, capsys):
+    from garbage_classifier import cli
+
+    write_all_runs(tmp_path, SMOKE, adam_final_val_loss=1.65)
+    exit_code = cli.main(["claims", "--records", str(tmp_path)])
+    output = capsys.readouterr().out
+    assert exit_code == 0
+    assert "NOT HELD     Task 3" in output
+    assert "4 held, 0 not held, 0 not checked. 1 more not held" in output
+
+
+def test_claims_command_fails_full_scale_claim_at_full_scale(tmp_path, capsys):
+    from garbage_classifier import cli
+
+    write_all_runs(tmp_path, profiles.get_profile("full"), adam_final_val_loss=1.65)
+    exit_code = cli.main(["claims", "--records", str(tmp_path)])
+    output = capsys.readouterr().out
+    assert exit_code == 1
+    assert "4 held, 1 not held, 0 not checked." in output
