@@ -9,8 +9,8 @@ from garbage_classifier.data import DecodedDataset
 from garbage_classifier.models import build_model
 
 
-class LeftHalfScorer(nn.Module):
-    """Class 1's score is the mean of a 1x1 convolution's output over the image."""
+class MeanBrightnessScorer(nn.Module):
+    """Class 1 scores the mean brightness of a 1x1 convolution's output; class 0 its negative."""
 
     def __init__(self):
         super().__init__()
@@ -36,7 +36,7 @@ def test_grad_cam_shape_and_range():
 def test_grad_cam_highlights_bright_region():
     images = torch.zeros(1, 3, 16, 16)
     images[..., :, :8] = 1.0  # only the left half is bright, so only it raises class 1
-    maps = explain.grad_cam(LeftHalfScorer(), images, target_classes=torch.tensor([1]))
+    maps = explain.grad_cam(MeanBrightnessScorer(), images, target_classes=torch.tensor([1]))
     assert maps[0, :, :8].mean() > 0.9
     assert maps[0, :, 8:].mean() < 0.1
 
