@@ -2,7 +2,7 @@
 
 Jupyter Book's execution cache is keyed on a notebook's code cells only. A change in the
 package under ``src/``, in the photos, in the requirements or in the run profile would
-otherwise leave old numbers on the pages. This script hashes all of those; when the hash
+otherwise leave old numbers on the pages. This script hashes all of those. When the hash
 differs from the one stored by the last successful build, it clears the cache and builds
 with ``--all``.
 

@@ -134,7 +134,7 @@ def verdict(result: ClaimResult) -> str:
 
 
 def claims_table(results: list[ClaimResult]) -> Table:
-    """A table of claims, verdicts and evidence for the book."""
+    """Build a table of claims, verdicts and evidence for the book."""
     rows = [
         [result.task, result.statement + (" (full scale only)" if result.needs_real_scale else ""),
          f"**{verdict(result)}**", result.evidence]

@@ -50,6 +50,8 @@ DATA_URL_ENV_VAR = "GARBAGE_DATA_URL"
 # repository.branch in _config.yml and the constants in the notebook's set-up cell; a test
 # checks all three.
 COURSE_REPOSITORY = "https://github.com/uva-image-data-processing/garbage-course-book"
+# NOTE: the revision is the branch, not the commit the published site was built from, so a
+# student who opens the notebook in Colab gets the package and photos as they are on main now.
 COURSE_REVISION = "main"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 CHECKSUMS_FILENAME = "SHA256SUMS"
@@ -161,7 +163,7 @@ def scan_image_folder(root: str | os.PathLike) -> ImageFolderIndex:
 
     Raises:
         FileNotFoundError: ``root`` does not exist, has no class folders, or a class
-            folder holds no image file.
+            folder contains no image file.
         NotADirectoryError: ``root`` is a file.
     """
     root = Path(root)
@@ -398,7 +400,7 @@ def _extract_dataset(bundle: zipfile.ZipFile, target: Path, source: str) -> Path
     candidates = [prefix for prefix in prefixes if any(n.startswith(f"{prefix}images/") for n in names)]
     if not candidates:
         raise ValueError(
-            f"{source} holds no dataset: expected a {CHECKSUMS_FILENAME} file with an images/ folder beside it."
+            f"{source} contains no dataset: expected a {CHECKSUMS_FILENAME} file with an images/ folder beside it."
         )
     prefix = min(candidates, key=len)
     for member in bundle.infolist():

@@ -87,7 +87,7 @@ def glue_run(record: RunRecord) -> None:
 
 
 def profile_banner(profile: Profile) -> str:
-    """One line saying which profile produced the numbers, loud when it is not real scale."""
+    """Return one line naming the profile behind the numbers, loud when it is not real scale."""
     if profile.is_real_scale:
         return (
             f"Profile '{profile.name}': the assignment's real settings ({profile.crop} px crops, "
@@ -101,7 +101,7 @@ def profile_banner(profile: Profile) -> str:
 
 
 def runs_table(records: list[RunRecord]) -> Table:
-    """A table with one row per run: configuration, final metrics, how it ended."""
+    """Build a table with one row per run: configuration, final metrics and how it ended."""
     headers = ["run", "optimizer", "lr", "init", "epochs", "final train loss", "final val loss",
                "final val accuracy", "ended"]
     rows = []
@@ -118,7 +118,7 @@ def runs_table(records: list[RunRecord]) -> Table:
 
 
 def counts_table(counts: dict[str, int]) -> Table:
-    """A table of photos per class, with the total."""
+    """Build a table of photos per class, with the total."""
     rows = [[name, count] for name, count in counts.items()]
     rows.append(["**total**", f"**{sum(counts.values())}**"])
     return Table(["class", "photos"], rows)

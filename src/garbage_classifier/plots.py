@@ -26,7 +26,7 @@ def _as_image(tensor: torch.Tensor):
 
 
 def show_sample(dataset: "DecodedDataset", index: int) -> Figure:
-    """One photo with its class name and file."""
+    """Show one photo titled with its class name and file."""
     figure, axis = plt.subplots(figsize=(3.2, 3.4))
     axis.imshow(_as_image(dataset.images[index]))
     label = dataset.classes[int(dataset.labels[index])]
@@ -43,7 +43,7 @@ def show_batch(
     predicted: torch.Tensor | None = None,
     columns: int = 8,
 ) -> Figure:
-    """A grid of photos titled with their labels (and predictions, when given)."""
+    """Show a grid of photos titled with their labels, and predictions when given."""
     count = len(images)
     rows = math.ceil(count / columns)
     figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.8 * rows), squeeze=False)
@@ -105,7 +105,7 @@ def plot_history(record: "RunRecord") -> Figure:
 
 
 def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str], title: str = "") -> Figure:
-    """A confusion matrix with counts in each cell; rows are true classes."""
+    """Plot a confusion matrix with counts in each cell. Rows are true classes."""
     figure, axis = plt.subplots(figsize=(5.2, 4.6))
     image = axis.imshow(matrix.cpu().numpy(), cmap="Blues")
     axis.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
@@ -125,7 +125,7 @@ def plot_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str], title: s
 
 
 def show_class_examples(dataset: "DecodedDataset") -> Figure:
-    """The first photo of each class, titled with the class name."""
+    """Show the first photo of each class, titled with the class name."""
     firsts = [int((dataset.labels == label).nonzero()[0]) for label in range(len(dataset.classes))
               if (dataset.labels == label).any()]
     return show_batch(dataset.images[firsts], dataset.labels[firsts], dataset.classes, columns=len(firsts))
@@ -137,7 +137,7 @@ def show_misclassified(
     limit: int = 12,
     columns: int = 6,
 ) -> Figure:
-    """A gallery of photos whose prediction differs from their label, titled with both.
+    """Show photos whose prediction differs from their label, titled with both.
 
     ``predicted`` is in the dataset's order, as ``evaluation.predict`` returns it for an
     unshuffled loader.
@@ -159,7 +159,7 @@ def show_activation_maps(
     predicted: torch.Tensor,
     classes: Sequence[str],
 ) -> Figure:
-    """Each photo above its class activation map laid over it (bright: raised the score)."""
+    """Show each photo above its class activation map. Bright regions raised the score."""
     count = len(images)
     figure, axes = plt.subplots(2, count, figsize=(1.9 * count, 4.2), squeeze=False)
     for index in range(count):
