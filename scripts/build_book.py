@@ -6,11 +6,24 @@ otherwise leave old numbers on the pages. This script hashes all of those. When 
 differs from the one stored by the last successful build, it clears the cache and builds
 with ``--all``.
 
-Usage: ``python scripts/build_book.py [extra jupyter-book build options, e.g. -W -n --keep-going]``
+Usage::
+
+    python scripts/build_book.py [--launch-revision C] [--pin-revision S] [jupyter-book build options]
+
+Options other than the two below go to ``jupyter-book build`` (e.g. ``-W -n --keep-going``).
+The publishing workflow uses both; a local build needs neither.
+
+``--launch-revision C``
+    Point the launch buttons at commit ``C`` instead of ``repository.branch`` from
+    ``_config.yml``. The workflow passes the commit that holds the pinned Colab notebook
+    (see ``scripts/pin_notebook.py``).
+``--pin-revision S``
+    Make the site's downloadable copy of the assignment notebook install commit ``S``.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import shutil
@@ -18,10 +31,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
+from pin_notebook import NOTEBOOK, PinError, check_commit, pin_notebook_text
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = ROOT / "_build"
 CACHE_DIR = BUILD_DIR / ".jupyter_cache"
 FINGERPRINT_FILE = BUILD_DIR / ".execution-fingerprint"
+LAUNCH_CONFIG_FILE = BUILD_DIR / "launch-config.yml"
 # Environment variables that change what the notebooks compute.
 ENVIRONMENT_INPUTS = ("GARBAGE_PROFILE", "GARBAGE_DATA_DIR")
 
@@ -46,7 +64,53 @@ def execution_fingerprint(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
-def main(extra_arguments: list[str]) -> int:
+def write_launch_config(revision: str, config: Path = ROOT / "_config.yml", output: Path = LAUNCH_CONFIG_FILE) -> Path:
+    """Write a copy of ``config`` whose ``repository.branch`` is ``revision``; return its path.
+
+    Jupyter Book builds the launch buttons' addresses from ``repository.branch``. The copy
+    leaves ``_config.yml`` itself alone. It contains no relative paths that would resolve
+    differently from ``_build/``.
+    """
+    check_commit(revision)
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings.setdefault("repository", {})["branch"] = revision
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(
+        f"# Written by scripts/build_book.py --launch-revision from {config.name}; edit {config.name} instead.\n"
+        + yaml.safe_dump(settings, sort_keys=False),
+        encoding="utf-8",
+    )
+    return output
+
+
+def pin_downloadable_notebook(revision: str, html: Path = BUILD_DIR / "html") -> list[Path]:
+    """Replace the site's downloadable copies of the assignment notebook with pinned ones.
+
+    The theme's download button serves ``_sources/``, and the assignment page's download link
+    serves a copy under ``_downloads/<hash>/``. Returns the files replaced.
+    """
+    pinned = pin_notebook_text((ROOT / NOTEBOOK).read_text(encoding="utf-8"), revision, name=str(NOTEBOOK))
+    targets = [html / "_sources" / NOTEBOOK, *sorted((html / "_downloads").glob(f"*/{NOTEBOOK.name}"))]
+    if not targets[0].is_file():
+        raise PinError(f"the built site has no {targets[0].relative_to(html)} to pin. Check that _toc.yml lists {NOTEBOOK}.")
+    for target in targets:
+        target.write_text(pinned, encoding="utf-8")
+    return targets
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--launch-revision")
+    parser.add_argument("--pin-revision")
+    options, extra_arguments = parser.parse_known_args(argv)
+    try:
+        for revision in (options.launch_revision, options.pin_revision):
+            if revision is not None:
+                check_commit(revision)
+    except PinError as error:
+        print(f"build_book: {error}", file=sys.stderr)
+        return 2
+
     fingerprint = execution_fingerprint()
     previous = FINGERPRINT_FILE.read_text().strip() if FINGERPRINT_FILE.is_file() else None
     arguments = list(extra_arguments)
@@ -64,6 +128,9 @@ def main(extra_arguments: list[str]) -> int:
     os.environ.setdefault("GARBAGE_PROGRESS", "summary")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build", str(ROOT), *arguments]
+    if options.launch_revision:
+        command += ["--config", str(write_launch_config(options.launch_revision))]
+        print(f"build_book: launch buttons open commit {options.launch_revision}.", file=sys.stderr)
     print("build_book: " + " ".join(command), file=sys.stderr)
     result = subprocess.run(command, cwd=ROOT)
     if result.returncode == 0 and "--help" not in arguments:
@@ -73,6 +140,14 @@ def main(extra_arguments: list[str]) -> int:
         runs = BUILD_DIR / "runs"
         if runs.is_dir() and (BUILD_DIR / "html").is_dir():
             shutil.copytree(runs, BUILD_DIR / "html" / "runs", dirs_exist_ok=True)
+        if options.pin_revision:
+            try:
+                pinned = pin_downloadable_notebook(options.pin_revision)
+            except PinError as error:
+                print(f"build_book: {error}", file=sys.stderr)
+                return 2
+            names = ", ".join(str(path.relative_to(ROOT)) for path in pinned)
+            print(f"build_book: downloads pinned to commit {options.pin_revision}: {names}.", file=sys.stderr)
     return result.returncode
 
 

@@ -74,9 +74,9 @@ def build_environment(repository: Path, photo_cache: Path) -> dict[str, str]:
     return environment
 
 
-def build_book(repository: Path, photo_cache: Path) -> BuildResult:
-    """Run ``scripts/build_book.py -W -n --keep-going`` in ``repository``."""
-    command = [sys.executable, str(repository / "scripts" / "build_book.py"), *BUILD_OPTIONS]
+def build_book(repository: Path, photo_cache: Path, extra_options: tuple[str, ...] = ()) -> BuildResult:
+    """Run ``scripts/build_book.py -W -n --keep-going [extra_options]`` in ``repository``."""
+    command = [sys.executable, str(repository / "scripts" / "build_book.py"), *BUILD_OPTIONS, *extra_options]
     started = time.monotonic()
     try:
         completed = subprocess.run(

@@ -26,14 +26,14 @@ def notebook_constant(name):
 
 def test_package_matches_book_config():
     url, branch = book_repository()
-    assert data.COURSE_REPOSITORY == url
-    assert data.COURSE_REVISION == branch
+    assert data.COURSE_REPOSITORY == url, "change COURSE_REPOSITORY in src/garbage_classifier/data.py to _config.yml's repository.url"
+    assert data.COURSE_REVISION == branch, "change COURSE_REVISION in src/garbage_classifier/data.py to _config.yml's repository.branch"
 
 
 def test_notebook_setup_cell_matches_book_config():
     url, branch = book_repository()
-    assert notebook_constant("COURSE_REPOSITORY") == url
-    assert notebook_constant("COURSE_REVISION") == branch
+    assert notebook_constant("COURSE_REPOSITORY") == url, "change COURSE_REPOSITORY in the notebook's set-up cell to _config.yml's repository.url"
+    assert notebook_constant("COURSE_REVISION") == branch, "change COURSE_REVISION in the notebook's set-up cell to _config.yml's repository.branch"
 
 
 def test_default_data_url_points_at_repository_archive(monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -245,6 +246,36 @@ def test_colab_links_point_to_tracked_notebooks(site):
         match = pattern.fullmatch(href)
         assert match is not None, f"{page_name}: Colab link {href!r} is not {pattern.pattern}"
         assert match.group(1) in tracked, f"{page_name}: Colab link to {match.group(1)}, which git does not track"
+
+
+def test_publish_build_pins_launch_buttons_and_download(site, tmp_path):
+    """The publishing workflow's options: launch buttons open the pinned copy, the download is pinned."""
+    launch, built = "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"
+    repository = tmp_path / "repository"
+    shutil.copytree(site.repository, repository, symlinks=True)
+    config_before = (repository / "_config.yml").read_text()
+
+    build = site_build.build_book(repository, site.photo_cache, ("--launch-revision", launch, "--pin-revision", built))
+
+    assert build.returncode == 0, build.tail()
+    # Pinning must not cost a re-execution: the executed notebook is the stored one.
+    assert "re-executing every notebook" not in build.output
+    html = repository / "_build" / "html"
+    page = parse(html / "book" / "assignment_notebook.html")
+    colab_links = {anchor["href"] for anchor in page.select("a[href]") if anchor["href"].startswith(COLAB)}
+    url = yaml.safe_load(config_before)["repository"]["url"]
+    owner, name = urlsplit(url).path.strip("/").split("/")[:2]
+    assert colab_links == {f"{COLAB}/github/{owner}/{name}/blob/{launch}/book/assignment_notebook.ipynb"}
+    # The theme's download button and the assignment page's download link.
+    downloads = [html / "_sources" / "book" / "assignment_notebook.ipynb"]
+    for anchor in parse(html / "book" / "assignment.html").select("a.download[href]"):
+        downloads.append((html / "book" / unquote(anchor["href"])).resolve())
+    assert len(downloads) == 2
+    for download in downloads:
+        cells = json.loads(download.read_text())["cells"]
+        setup = "".join(next(cell for cell in cells if cell["cell_type"] == "code")["source"])
+        assert f'COURSE_REVISION = "{built}"' in setup, download
+    assert (repository / "_config.yml").read_text() == config_before
 
 
 def test_internal_links_resolve(site):

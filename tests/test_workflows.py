@@ -136,7 +136,32 @@ def test_publish_builds_with_warnings_as_errors():
     build_commands = [command for command in run_commands(workflow["jobs"]["build"]) if command.startswith("make book")]
 
     assert len(build_commands) == 1
-    assert re.fullmatch(r'make book BUILD_OPTIONS="-W -n --keep-going"', build_commands[0])
+    assert re.fullmatch(r'make book BUILD_OPTIONS="-W -n --keep-going( .*)?"', build_commands[0])
+
+
+def test_publish_launch_buttons_open_the_pinned_notebook():
+    """The build gets the pin job's commit for the launch buttons and pins the download to the built commit."""
+    jobs = load_workflow("publish.yml")["jobs"]
+    build = jobs["build"]
+    (command,) = [command for command in run_commands(build) if command.startswith("make book")]
+
+    assert build["needs"] == "pin"
+    assert build["env"]["LAUNCH_REVISION"] == "${{ needs.pin.outputs.launch-revision }}"
+    assert "--launch-revision ${LAUNCH_REVISION}" in command
+    assert "--pin-revision ${GITHUB_SHA}" in command
+    assert jobs["pin"]["outputs"]["launch-revision"] == "${{ steps.pin.outputs.launch-revision }}"
+
+
+def test_only_the_pin_job_may_write_to_the_repository():
+    jobs = load_workflow("publish.yml")["jobs"]
+
+    assert jobs["pin"]["permissions"] == {"contents": "write"}
+    assert jobs["pin"]["runs-on"] == "ubuntu-latest"
+    for name, job in jobs.items():
+        if name != "pin":
+            assert job["permissions"].get("contents", "none") in ("read", "none"), name
+    # The pin job runs nothing but its own script: no setup-python, no installed packages.
+    assert [step.get("uses", "").split("@")[0] for step in jobs["pin"]["steps"] if "uses" in step] == ["actions/checkout"]
 
 
 def test_makefile_forwards_build_options():
@@ -222,7 +247,8 @@ def test_workflow_permissions_are_minimal(name):
     for job_name, job in workflow["jobs"].items():
         permissions = job.get("permissions")
         assert permissions is not None, f"{name}: job {job_name} states no permissions"
-        if job_name != "deploy":
+        # deploy and pin are tested on their own: each needs write access to one thing.
+        if job_name not in ("deploy", "pin"):
             assert permissions == {"contents": "read"}, f"{name}: job {job_name}: {permissions}"
 
 

@@ -50,8 +50,9 @@ DATA_URL_ENV_VAR = "GARBAGE_DATA_URL"
 # repository.branch in _config.yml and the constants in the notebook's set-up cell; a test
 # checks all three.
 COURSE_REPOSITORY = "https://github.com/uva-image-data-processing/garbage-course-book"
-# NOTE: the revision is the branch, not the commit the published site was built from, so a
-# student who opens the notebook in Colab gets the package and photos as they are on main now.
+# The notebook passes its own COURSE_REVISION to ensure_dataset. In the copy that the
+# published site opens in Colab it is the built commit (see scripts/pin_notebook.py); this
+# default only serves callers that name no revision.
 COURSE_REVISION = "main"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 CHECKSUMS_FILENAME = "SHA256SUMS"
