@@ -7,7 +7,10 @@ where myst-nb is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+import warnings
 
 import matplotlib.pyplot as plt
 
@@ -47,6 +50,22 @@ def glue(name: str, value, display: bool = False) -> None:
 
             show(value)
         plt.close(value)
+
+
+@contextlib.contextmanager
+def plain_warnings(stream=None):
+    """Print warnings raised inside the block as ``Category: message``, without file and line.
+
+    Python's default format starts with the package's source path, which means nothing to a
+    student and would show the build machine's folders on the published pages.
+    """
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{category.__name__}: {message}", file=stream or sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def format_percent(value: float | None) -> str:
