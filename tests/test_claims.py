@@ -146,3 +146,22 @@ def test_claims_command_fails_full_scale_claim_at_full_scale(tmp_path, capsys):
     output = capsys.readouterr().out
     assert exit_code == 1
     assert "4 held, 1 not held, 0 not checked." in output
+
+
+def test_claims_command_names_records_made_at_another_scale(tmp_path, capsys):
+    """A `train --image-size 64 --epochs 5` record keeps the name `full`; the command must say so."""
+    from dataclasses import replace
+
+    from garbage_classifier import cli
+
+    full = profiles.get_profile("full")
+    write_all_runs(tmp_path, full, adam_final_val_loss=1.0)
+    record = experiments.load_records(tmp_path)["task3_sgd"]
+    record.profile = replace(full, crop=64, resize=73, epochs=5)
+    experiments.save_record(record, tmp_path)
+
+    cli.main(["claims", "--records", str(tmp_path)])
+    output = capsys.readouterr().out
+
+    assert "task3_sgd: crop 64 instead of 224, resize 73 instead of 256, epochs 5 instead of 10" in output
+    assert "task3_adam:" not in output

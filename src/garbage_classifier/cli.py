@@ -97,6 +97,21 @@ def train(args: argparse.Namespace) -> int:
     return 0
 
 
+SCALE_FIELDS = ("crop", "resize", "epochs", "images_per_class", "batch_size")
+
+
+def scale_deviation(record) -> str:
+    """Describe where ``record``'s scale differs from its registered profile; empty if nowhere."""
+    registered = PROFILES.get(record.profile.name)
+    if registered is None:
+        return f"unknown profile {record.profile.name!r}"
+    return ", ".join(
+        f"{field} {getattr(record.profile, field)} instead of {getattr(registered, field)}"
+        for field in SCALE_FIELDS
+        if getattr(record.profile, field) != getattr(registered, field)
+    )
+
+
 def claims(args: argparse.Namespace) -> int:
     """Print each claim of the answers as held or not held, with its numbers."""
     directory = args.records or default_records_dir(get_profile(args.profile))
@@ -106,6 +121,15 @@ def claims(args: argparse.Namespace) -> int:
         return 2
     profiles = {record.profile.name for record in records.values()}
     print(f"Run records: {directory} (profile {', '.join(sorted(profiles))})")
+    # Records of `train --image-size/--epochs` keep their profile's name. Without this note a
+    # 64 px trial would read like a full build.
+    deviations = {name: scale_deviation(record) for name, record in sorted(records.items())}
+    deviations = {name: text for name, text in deviations.items() if text}
+    if deviations:
+        print("Note: these records were made with other settings than their profile's, so their verdicts")
+        print("do not stand for a build of that profile:")
+        for name, text in deviations.items():
+            print(f"  {name}: {text}")
     results = check_claims(records)
     for result in results:
         note = "  [holds at real scale only]" if result.needs_real_scale else ""
