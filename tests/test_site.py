@@ -248,6 +248,15 @@ def test_colab_links_point_to_tracked_notebooks(site):
         assert match.group(1) in tracked, f"{page_name}: Colab link to {match.group(1)}, which git does not track"
 
 
+def test_glue_text_roles_name_a_format():
+    """myst-nb splits `{glue:text}` content at its last colon, so `doc::key` needs a `:s` or similar."""
+    role = re.compile(r"\{glue:text\}`([^`]*)`")
+    for page in sorted((site_build.ROOT / "book").glob("*.md")):
+        for content in role.findall(page.read_text()):
+            key_and_format = content.split("::", 1)[-1]
+            assert ":" in key_and_format, f"{page.name}: {{glue:text}}`{content}` needs a format, e.g. `{content}:s`"
+
+
 def test_publish_build_pins_launch_buttons_and_download(site, tmp_path):
     """The publishing workflow's options: launch buttons open the pinned copy, the download is pinned."""
     launch, built = "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"
