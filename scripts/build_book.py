@@ -98,18 +98,29 @@ def pin_downloadable_notebook(revision: str, html: Path = BUILD_DIR / "html") ->
     return targets
 
 
+def jupyter_book_command() -> str:
+    """Return the jupyter-book next to this Python (a virtual environment's), else the one on PATH."""
+    beside_python = Path(sys.executable).with_name("jupyter-book")
+    return str(beside_python if beside_python.exists() else "jupyter-book")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--launch-revision")
     parser.add_argument("--pin-revision")
     options, extra_arguments = parser.parse_known_args(argv)
-    try:
-        for revision in (options.launch_revision, options.pin_revision):
+    if "-h" in extra_arguments or "--help" in extra_arguments:
+        # Before the fingerprint check, which would clear the execution cache.
+        print(__doc__)
+        print("Options of jupyter-book build:\n", flush=True)
+        return subprocess.run([jupyter_book_command(), "build", "--help"]).returncode
+    for option, revision in (("--launch-revision", options.launch_revision), ("--pin-revision", options.pin_revision)):
+        try:
             if revision is not None:
                 check_commit(revision)
-    except PinError as error:
-        print(f"build_book: {error}", file=sys.stderr)
-        return 2
+        except PinError as error:
+            print(f"build_book: {option}: {error}", file=sys.stderr)
+            return 2
 
     fingerprint = execution_fingerprint()
     previous = FINGERPRINT_FILE.read_text().strip() if FINGERPRINT_FILE.is_file() else None
@@ -126,14 +137,15 @@ def main(argv: list[str]) -> int:
     # Built pages show one summary line per epoch; progress bars would leave their
     # intermediate states in the captured output.
     os.environ.setdefault("GARBAGE_PROGRESS", "summary")
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book if jupyter_book.exists() else "jupyter-book"), "build", str(ROOT), *arguments]
+    command = [jupyter_book_command(), "build", str(ROOT), *arguments]
     if options.launch_revision:
         command += ["--config", str(write_launch_config(options.launch_revision))]
         print(f"build_book: launch buttons open commit {options.launch_revision}.", file=sys.stderr)
     print("build_book: " + " ".join(command), file=sys.stderr)
     result = subprocess.run(command, cwd=ROOT)
-    if result.returncode == 0 and "--help" not in arguments:
+    if result.returncode != 0 and options.pin_revision:
+        print("build_book: the build failed, so the downloads were not pinned.", file=sys.stderr)
+    if result.returncode == 0:
         FINGERPRINT_FILE.parent.mkdir(parents=True, exist_ok=True)
         FINGERPRINT_FILE.write_text(fingerprint + "\n")
         # Publish the run records with the site, so readers can check the numbers.

@@ -77,9 +77,12 @@ def pin_notebook_text(text: str, revision: str, *, name: str = str(NOTEBOOK)) ->
     check_commit(revision)
     try:
         notebook = json.loads(text)
-        code_cells = [cell for cell in notebook["cells"] if cell.get("cell_type") == "code"]
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as error:
-        raise PinError(f"{name} is not a Jupyter notebook ({error}).") from error
+    except json.JSONDecodeError as error:
+        raise PinError(f"{name} is not a Jupyter notebook: it is not valid JSON ({error}).") from error
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise PinError(f"{name} is not a Jupyter notebook: it has no list of cells.")
+    code_cells = [cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
     if not code_cells:
         raise PinError(f"{name} has no code cell, so it has no set-up cell to pin.")
     setup = code_cells[0]
@@ -108,6 +111,28 @@ def _git(repository: Path, *arguments: str, stdin: bytes | None = None, env: dic
     return completed.stdout.decode().strip()
 
 
+def check_repository(repository: Path) -> None:
+    """Raise :class:`PinError` unless ``repository`` is a git repository."""
+    if subprocess.run(["git", "-C", str(repository), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+        raise PinError(f"{repository} is not a git repository. Pass the repository's folder with --repository.")
+
+
+def check_commit_exists(repository: Path, revision: str) -> None:
+    """Raise :class:`PinError` unless ``revision`` is a commit in ``repository``.
+
+    A mistyped hash would otherwise be pinned, and students' installs would fail in Colab.
+    """
+    check_repository(repository)
+    found = subprocess.run(
+        ["git", "-C", str(repository), "cat-file", "-e", f"{revision}^{{commit}}"], capture_output=True
+    )
+    if found.returncode != 0:
+        raise PinError(
+            f"revision {revision} is not a commit in {repository}. Pass the commit the site is built "
+            "from (`git rev-parse HEAD`), or point --repository at the repository that contains it."
+        )
+
+
 def commit_files(repository: Path, branch: str, files: dict[str, bytes], message: str) -> str:
     """Commit ``files`` (path -> contents) as the whole tree of ``branch``; return the commit.
 
@@ -116,8 +141,11 @@ def commit_files(repository: Path, branch: str, files: dict[str, bytes], message
     Raises :class:`PinError` for a branch that contains any other file, because such a branch
     is not a branch of pinned copies and replacing its tree would hide its contents.
     """
-    if subprocess.run(["git", "check-ref-format", "--branch", branch], capture_output=True).returncode != 0:
-        raise PinError(f"{branch!r} is not a valid branch name. Pass another name with --commit-to.")
+    if not branch or branch.startswith("refs/") or subprocess.run(
+        ["git", "check-ref-format", "--branch", branch], capture_output=True
+    ).returncode != 0:
+        raise PinError(f"{branch!r} is not a valid branch name. Pass a short name such as 'colab' with --commit-to.")
+    check_repository(repository)
     reference = f"refs/heads/{branch}"
     verify = subprocess.run(
         ["git", "-C", str(repository), "rev-parse", "--verify", "--quiet", f"{reference}^{{commit}}"],
@@ -125,6 +153,18 @@ def commit_files(repository: Path, branch: str, files: dict[str, bytes], message
         text=True,
     )
     parent = verify.stdout.strip() if verify.returncode == 0 else None
+    # Without the remote's branch, the new commit would start a second history that the
+    # push then rejects. Say so before writing anything.
+    remote = subprocess.run(
+        ["git", "-C", str(repository), "for-each-ref", "--format=%(refname:short)", f"refs/remotes/*/{branch}"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    if parent is None and remote:
+        raise PinError(
+            f"branch {branch!r} does not exist in {repository}, but {remote[0]} does. Fetch it first, "
+            f"for example `git fetch {remote[0].split('/')[0]} {branch}:{branch}`, so that the new copy builds on it."
+        )
     if parent:
         present = set(_git(repository, "ls-tree", "-r", "--name-only", parent).splitlines())
         foreign = sorted(present - set(files))
@@ -156,9 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revision", required=True, help="full commit hash the notebook installs from")
     parser.add_argument("--notebook", type=Path, default=ROOT / NOTEBOOK, help=f"notebook to pin (default: {NOTEBOOK})")
     target = parser.add_mutually_exclusive_group()
-    target.add_argument("--output", type=Path, help="write the pinned notebook to this file (must not exist)")
-    target.add_argument("--commit-to", metavar="BRANCH", help="commit the pinned notebook to this branch")
-    parser.add_argument("--repository", type=Path, default=ROOT, help="git repository for --commit-to")
+    target.add_argument(
+        "--output", type=Path, help="write the pinned notebook to this file, which must not exist (default: standard output)"
+    )
+    target.add_argument(
+        "--commit-to",
+        metavar="BRANCH",
+        help="commit the pinned notebook to BRANCH of --repository and print the new commit; nothing is pushed",
+    )
+    parser.add_argument(
+        "--repository", type=Path, default=ROOT, help="git repository for --commit-to (default: the one holding this script)"
+    )
     arguments = parser.parse_args(argv)
 
     try:
@@ -166,12 +214,18 @@ def main(argv: list[str] | None = None) -> int:
             text = arguments.notebook.read_text(encoding="utf-8")
         except OSError as error:
             raise PinError(f"cannot read the notebook {arguments.notebook}: {error.strerror}.") from error
+        except UnicodeDecodeError as error:
+            raise PinError(f"{arguments.notebook} is not a Jupyter notebook: it is not UTF-8 text ({error.reason}).") from error
         pinned = pin_notebook_text(text, arguments.revision, name=str(arguments.notebook))
-        if arguments.output:
+        if arguments.output is not None:
             if arguments.output.exists():
                 raise PinError(f"{arguments.output} already exists. Remove it or choose another --output.")
-            arguments.output.write_text(pinned, encoding="utf-8")
-        elif arguments.commit_to:
+            try:
+                arguments.output.write_text(pinned, encoding="utf-8")
+            except OSError as error:
+                raise PinError(f"cannot write {arguments.output}: {error.strerror}.") from error
+        elif arguments.commit_to is not None:
+            check_commit_exists(arguments.repository, arguments.revision)
             files = {NOTEBOOK.as_posix(): pinned.encode(), "README.md": BRANCH_README.encode()}
             message = f"Pin the assignment notebook to {arguments.revision}"
             print(commit_files(arguments.repository, arguments.commit_to, files, message))

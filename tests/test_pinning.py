@@ -23,7 +23,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "book" / "assignment_notebook.ipynb"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-OTHER_COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test Publisher",
     "GIT_AUTHOR_EMAIL": "publisher@example.invalid",
@@ -116,13 +115,30 @@ def test_setup_cell_needs_one_revision_line(scripts, source, problem):
     assert "course.ipynb" in str(caught.value)
 
 
-def test_non_notebook_file_is_rejected(scripts, tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("contents", "reason"),
+    [
+        (b"{ not json", "it is not valid JSON"),
+        (b"[1, 2]", "it has no list of cells"),
+        (b'{"metadata": {}}', "it has no list of cells"),
+        (b"\xff\xfe\x00\x00", "it is not UTF-8 text"),
+    ],
+)
+def test_non_notebook_file_is_rejected(scripts, tmp_path, capsys, contents, reason):
     pin_notebook, _ = scripts
     broken = tmp_path / "broken.ipynb"
-    broken.write_text("{ not json")
+    broken.write_bytes(contents)
 
     assert pin_notebook.main(["--revision", COMMIT, "--notebook", str(broken)]) == 2
-    assert f"{broken} is not a Jupyter notebook" in capsys.readouterr().err
+    assert f"{broken} is not a Jupyter notebook: {reason}" in capsys.readouterr().err
+
+
+def test_output_into_missing_folder_is_reported(scripts, tmp_path, capsys):
+    pin_notebook, _ = scripts
+    target = tmp_path / "missing" / "pinned.ipynb"
+
+    assert pin_notebook.main(["--revision", COMMIT, "--output", str(target)]) == 2
+    assert f"cannot write {target}: No such file or directory" in capsys.readouterr().err
 
 
 def test_output_never_overwrites_a_file(scripts, tmp_path, capsys):
@@ -167,11 +183,11 @@ def test_commit_to_creates_a_branch_of_pinned_copies(scripts, git_env, tmp_path)
     repository = make_repository(tmp_path / "repository")
     head, status = git(repository, "rev-parse", "HEAD"), git(repository, "status", "--porcelain")
 
-    assert pin_notebook.main(["--revision", COMMIT, "--commit-to", "colab", "--repository", str(repository)]) == 0
+    assert pin_notebook.main(["--revision", head, "--commit-to", "colab", "--repository", str(repository)]) == 0
 
     tip = git(repository, "rev-parse", "refs/heads/colab")
     assert git(repository, "ls-tree", "-r", "--name-only", tip).splitlines() == ["README.md", "book/assignment_notebook.ipynb"]
-    assert f'COURSE_REVISION = "{COMMIT}"' in setup_cell(git(repository, "show", f"{tip}:book/assignment_notebook.ipynb"))
+    assert f'COURSE_REVISION = "{head}"' in setup_cell(git(repository, "show", f"{tip}:book/assignment_notebook.ipynb"))
     assert git(repository, "log", "--format=%P", "-1", tip) == ""
     # Nothing of the checked-out branch moved: HEAD, index and working tree are as before.
     assert git(repository, "rev-parse", "HEAD") == head
@@ -187,9 +203,14 @@ def test_commit_to_keeps_history(scripts, git_env, tmp_path, capsys):
         assert pin_notebook.main(["--revision", revision, "--commit-to", "colab", "--repository", str(repository)]) == 0
         return capsys.readouterr().out.strip()
 
-    first = pin(COMMIT)
-    again = pin(COMMIT)
-    second = pin(OTHER_COMMIT)
+    older = git(repository, "rev-parse", "HEAD")
+    (repository / "notes.txt").write_text("course material, revised\n")
+    git(repository, "commit", "--quiet", "-am", "Revise")
+    newer = git(repository, "rev-parse", "HEAD")
+
+    first = pin(older)
+    again = pin(older)
+    second = pin(newer)
 
     assert again == first
     assert git(repository, "log", "--format=%P", "-1", second) == first
@@ -201,7 +222,7 @@ def test_commit_to_rejects_foreign_branch(scripts, git_env, tmp_path, capsys):
     repository = make_repository(tmp_path / "repository")
     main_before = git(repository, "rev-parse", "refs/heads/main")
 
-    assert pin_notebook.main(["--revision", COMMIT, "--commit-to", "main", "--repository", str(repository)]) == 2
+    assert pin_notebook.main(["--revision", main_before, "--commit-to", "main", "--repository", str(repository)]) == 2
 
     assert git(repository, "rev-parse", "refs/heads/main") == main_before
     error = capsys.readouterr().err
@@ -209,12 +230,48 @@ def test_commit_to_rejects_foreign_branch(scripts, git_env, tmp_path, capsys):
     assert "notes.txt" in error
 
 
-def test_commit_to_rejects_invalid_branch(scripts, git_env, tmp_path, capsys):
+@pytest.mark.parametrize("branch", ["bad..name", "", "refs/heads/colab", "has space"])
+def test_commit_to_rejects_invalid_branch(scripts, git_env, tmp_path, capsys, branch):
+    pin_notebook, _ = scripts
+    repository = make_repository(tmp_path / "repository")
+    head = git(repository, "rev-parse", "HEAD")
+
+    assert pin_notebook.main(["--revision", head, "--commit-to", branch, "--repository", str(repository)]) == 2
+    assert f"{branch!r} is not a valid branch name" in capsys.readouterr().err
+    assert git(repository, "for-each-ref", "--format=%(refname)") == "refs/heads/main"
+
+
+def test_commit_to_rejects_unknown_commit(scripts, git_env, tmp_path, capsys):
     pin_notebook, _ = scripts
     repository = make_repository(tmp_path / "repository")
 
-    assert pin_notebook.main(["--revision", COMMIT, "--commit-to", "bad..name", "--repository", str(repository)]) == 2
-    assert "'bad..name' is not a valid branch name" in capsys.readouterr().err
+    assert pin_notebook.main(["--revision", COMMIT, "--commit-to", "colab", "--repository", str(repository)]) == 2
+    assert f"revision {COMMIT} is not a commit in {repository}" in capsys.readouterr().err
+    assert git(repository, "branch", "--list", "colab") == ""
+
+
+def test_commit_to_rejects_plain_folder(scripts, git_env, tmp_path, capsys):
+    pin_notebook, _ = scripts
+
+    assert pin_notebook.main(["--revision", COMMIT, "--commit-to", "colab", "--repository", str(tmp_path)]) == 2
+    assert f"{tmp_path} is not a git repository" in capsys.readouterr().err
+
+
+def test_commit_to_needs_fetched_remote_branch(scripts, git_env, tmp_path, capsys):
+    """A clone without the remote's colab branch would start a second history that the push rejects."""
+    pin_notebook, _ = scripts
+    upstream = make_repository(tmp_path / "upstream")
+    head = git(upstream, "rev-parse", "HEAD")
+    assert pin_notebook.main(["--revision", head, "--commit-to", "colab", "--repository", str(upstream)]) == 0
+    capsys.readouterr()
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(upstream), str(clone)], check=True)
+
+    assert pin_notebook.main(["--revision", head, "--commit-to", "colab", "--repository", str(clone)]) == 2
+    error = capsys.readouterr().err
+    assert "but origin/colab does" in error
+    assert "git fetch origin colab:colab" in error
+    assert git(clone, "branch", "--list", "colab") == ""
 
 
 # --------------------------------------------------------------------------- the publishing workflow's pin step
@@ -316,8 +373,29 @@ def test_launch_config_changes_only_the_launch_branch(scripts, tmp_path):
     assert pinned == stored
 
 
-def test_build_rejects_moving_launch_revision(scripts, capsys):
+@pytest.mark.parametrize("option", ["--launch-revision", "--pin-revision"])
+def test_build_rejects_moving_revision(scripts, capsys, option):
     _, build_book = scripts
 
-    assert build_book.main(["--launch-revision", "main"]) == 2
-    assert "'main' is not a full commit hash" in capsys.readouterr().err
+    assert build_book.main([option, "main"]) == 2
+    assert f"build_book: {option}: revision 'main' is not a full commit hash" in capsys.readouterr().err
+
+
+def test_build_help_keeps_the_cache(tmp_path):
+    """`--help` prints the options and must not clear the execution cache of a copy's _build."""
+    scripts_folder = tmp_path / "scripts"
+    scripts_folder.mkdir()
+    for name in ("build_book.py", "pin_notebook.py"):
+        shutil.copy2(ROOT / "scripts" / name, scripts_folder / name)
+    cached = tmp_path / "_build" / ".jupyter_cache" / "marker"
+    cached.parent.mkdir(parents=True)
+    cached.write_text("cached outputs")
+
+    completed = subprocess.run(
+        [sys.executable, str(scripts_folder / "build_book.py"), "--help"], capture_output=True, text=True, timeout=120
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "--launch-revision" in completed.stdout
+    assert "--keep-going" in completed.stdout
+    assert cached.read_text() == "cached outputs"
