@@ -83,18 +83,22 @@ def write_launch_config(revision: str, config: Path = ROOT / "_config.yml", outp
     return output
 
 
-def pin_downloadable_notebook(revision: str, html: Path = BUILD_DIR / "html") -> list[Path]:
-    """Replace the site's downloadable copies of the assignment notebook with pinned ones.
+def write_downloadable_notebook(revision: str | None, html: Path = BUILD_DIR / "html") -> list[Path]:
+    """Write the site's downloadable copies of the assignment notebook, pinned to ``revision``.
 
     The theme's download button serves ``_sources/``, and the assignment page's download link
-    serves a copy under ``_downloads/<hash>/``. Returns the files replaced.
+    serves a copy under ``_downloads/<hash>/``. With ``revision`` of ``None`` the stored
+    notebook is written, because Sphinx does not rewrite an unchanged page's copies and an
+    earlier pinned build would otherwise leave its pin behind. Returns the files written.
     """
-    pinned = pin_notebook_text((ROOT / NOTEBOOK).read_text(encoding="utf-8"), revision, name=str(NOTEBOOK))
+    text = (ROOT / NOTEBOOK).read_text(encoding="utf-8")
+    if revision is not None:
+        text = pin_notebook_text(text, revision, name=str(NOTEBOOK))
     targets = [html / "_sources" / NOTEBOOK, *sorted((html / "_downloads").glob(f"*/{NOTEBOOK.name}"))]
     if not targets[0].is_file():
         raise PinError(f"the built site has no {targets[0].relative_to(html)} to pin. Check that _toc.yml lists {NOTEBOOK}.")
     for target in targets:
-        target.write_text(pinned, encoding="utf-8")
+        target.write_text(text, encoding="utf-8")
     return targets
 
 
@@ -152,13 +156,13 @@ def main(argv: list[str]) -> int:
         runs = BUILD_DIR / "runs"
         if runs.is_dir() and (BUILD_DIR / "html").is_dir():
             shutil.copytree(runs, BUILD_DIR / "html" / "runs", dirs_exist_ok=True)
+        try:
+            written = write_downloadable_notebook(options.pin_revision)
+        except PinError as error:
+            print(f"build_book: {error}", file=sys.stderr)
+            return 2
         if options.pin_revision:
-            try:
-                pinned = pin_downloadable_notebook(options.pin_revision)
-            except PinError as error:
-                print(f"build_book: {error}", file=sys.stderr)
-                return 2
-            names = ", ".join(str(path.relative_to(ROOT)) for path in pinned)
+            names = ", ".join(str(path.relative_to(ROOT)) for path in written)
             print(f"build_book: downloads pinned to commit {options.pin_revision}: {names}.", file=sys.stderr)
     return result.returncode
 

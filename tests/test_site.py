@@ -281,10 +281,24 @@ def test_publish_build_pins_launch_buttons_and_download(site, tmp_path):
         downloads.append((html / "book" / unquote(anchor["href"])).resolve())
     assert len(downloads) == 2
     for download in downloads:
-        cells = json.loads(download.read_text())["cells"]
-        setup = "".join(next(cell for cell in cells if cell["cell_type"] == "code")["source"])
-        assert f'COURSE_REVISION = "{built}"' in setup, download
+        assert f'COURSE_REVISION = "{built}"' in setup_cell_source(download), download
     assert (repository / "_config.yml").read_text() == config_before
+
+    # A later local build without the options must not keep the pin: Sphinx leaves an
+    # unchanged page's download copies alone.
+    plain = site_build.build_book(repository, site.photo_cache)
+
+    assert plain.returncode == 0, plain.tail()
+    page = BeautifulSoup((html / "book" / "assignment_notebook.html").read_text(encoding="utf-8"), "html.parser")
+    colab_links = {anchor["href"] for anchor in page.select("a[href]") if anchor["href"].startswith(COLAB)}
+    assert colab_links == {f"{COLAB}/github/{owner}/{name}/blob/main/book/assignment_notebook.ipynb"}
+    for download in downloads:
+        assert 'COURSE_REVISION = "main"' in setup_cell_source(download), download
+
+
+def setup_cell_source(notebook_path: Path) -> str:
+    cells = json.loads(notebook_path.read_text())["cells"]
+    return "".join(next(cell for cell in cells if cell["cell_type"] == "code")["source"])
 
 
 def test_internal_links_resolve(site):
