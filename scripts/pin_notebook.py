@@ -165,6 +165,14 @@ def commit_files(repository: Path, branch: str, files: dict[str, bytes], message
             f"branch {branch!r} does not exist in {repository}, but {remote[0]} does. Fetch it first, "
             f"for example `git fetch {remote[0].split('/')[0]} {branch}:{branch}`, so that the new copy builds on it."
         )
+    if parent is None:
+        # A shallow or single-branch clone knows nothing of the remote's branches, so this
+        # cannot be checked without asking the remote.
+        print(
+            f"pin_notebook: branch {branch!r} is new here, so the copy starts a new history. If a remote already "
+            f"has {branch!r}, fetch it first (`git fetch origin {branch}:{branch}`), or pushing will be rejected.",
+            file=sys.stderr,
+        )
     if parent:
         present = set(_git(repository, "ls-tree", "-r", "--name-only", parent).splitlines())
         foreign = sorted(present - set(files))

@@ -178,12 +178,14 @@ def test_pinned_setup_cell_uses_commit(scripts, monkeypatch):
 # --------------------------------------------------------------------------- the pinned branch
 
 
-def test_commit_to_creates_a_branch_of_pinned_copies(scripts, git_env, tmp_path):
+def test_commit_to_creates_a_branch_of_pinned_copies(scripts, git_env, tmp_path, capsys):
     pin_notebook, _ = scripts
     repository = make_repository(tmp_path / "repository")
     head, status = git(repository, "rev-parse", "HEAD"), git(repository, "status", "--porcelain")
 
     assert pin_notebook.main(["--revision", head, "--commit-to", "colab", "--repository", str(repository)]) == 0
+
+    assert "branch 'colab' is new here" in capsys.readouterr().err
 
     tip = git(repository, "rev-parse", "refs/heads/colab")
     assert git(repository, "ls-tree", "-r", "--name-only", tip).splitlines() == ["README.md", "book/assignment_notebook.ipynb"]
