@@ -141,6 +141,13 @@ def test_build_executed_the_notebook(site):
     assert (site.repository / "_build" / ".execution-fingerprint").is_file()
 
 
+def test_notebook_page_shows_no_source_paths(site):
+    """Warnings on the page must not show the build machine's files (Python's `path.py:123:` prefix)."""
+    text = plain_text(site.page("book/assignment_notebook.html").select_one("article"))
+
+    assert re.findall(r"\S+\.py:\d+:", text) == []
+
+
 def test_assignment_shows_smoke_banner(site):
     page = site.page("book/assignment.html")
     admonitions = [

@@ -8,6 +8,8 @@ interpretability library, rather than being written here.
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
@@ -40,7 +42,11 @@ def grad_cam(
         A CPU tensor ``N x H x W``. A map of zeros means that no region raised the score.
     """
     try:
-        from captum.attr import LayerAttribution, LayerGradCam
+        # Captum imports tqdm.auto, which warns (with its own file path) when ipywidgets is
+        # missing. Grad-CAM shows no progress bar, so the warning only confuses students.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="IProgress not found")
+            from captum.attr import LayerAttribution, LayerGradCam
     except ImportError as error:
         raise ImportError("Class activation maps need Captum: pip install captum") from error
 
