@@ -3,6 +3,8 @@
 import io
 import warnings
 
+import pytest
+
 from garbage_classifier import notebook
 
 
@@ -26,3 +28,18 @@ def test_plain_warnings_restore_previous_handler():
         assert warnings.showwarning is not original
 
     assert warnings.showwarning is original
+
+
+@pytest.mark.parametrize("text", ["2.839e+05", "1.780", "1e-08", "27.3%", "n/a (diverged in epoch 2)", "Profile 'smoke': a \"test\""])
+def test_glued_strings_paste_unchanged(monkeypatch, text):
+    """What `{glue:text}`doc::key:s`` shows: myst-nb's reading of the text/plain that IPython stores."""
+    from IPython.core.formatters import PlainTextFormatter
+    from myst_nb.core.variables import format_plain_text
+
+    glued = {}
+    monkeypatch.setattr(notebook, "_myst_glue", lambda name, value, display: glued.update({name: value}))
+
+    notebook.glue("value", text)
+    stored = PlainTextFormatter()(glued["value"])
+
+    assert format_plain_text(stored, "s") == text

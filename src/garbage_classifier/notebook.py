@@ -24,24 +24,14 @@ except ImportError:  # Colab and plain Jupyter: nothing to glue into
     _myst_glue = None
 
 
-class PlainText:
-    """A string shown without quotes by ``{glue:text}`` (which renders ``repr``)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
 def glue(name: str, value, display: bool = False) -> None:
     """Store ``value`` under ``name`` for the book's pages; close figures afterwards.
 
-    Strings are wrapped in :class:`PlainText`. A figure is closed after gluing, because
-    otherwise Jupyter shows it a second time at the end of the cell.
+    Pages paste strings with ``{glue:text}`doc::key:s```, which reads the stored ``repr``
+    back with ``ast.literal_eval``. A string therefore comes out exactly as glued, while a
+    bare number text such as ``2.839e+05`` would come back as ``283900.0``. A figure is
+    closed after gluing, because otherwise Jupyter shows it a second time at the end of the cell.
     """
-    if isinstance(value, str):
-        value = PlainText(value)
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)
     if isinstance(value, plt.Figure):
