@@ -539,7 +539,9 @@ def load_dataset(
 
 
 def _decode_samples(samples, image_root, classes, resize, crop, progress) -> DecodedDataset:
-    from tqdm.auto import tqdm
+    # The plain text bar, like training's: tqdm.auto would pick a widget bar in Jupyter, which
+    # saves widget state into the notebook and warns with a file path where ipywidgets is missing.
+    from tqdm import tqdm
 
     images, labels, paths, skipped = [], [], [], []
     for path, label in tqdm(samples, desc="Decoding photos", unit="photo", disable=not progress):
