@@ -111,9 +111,14 @@ def _git(repository: Path, *arguments: str, stdin: bytes | None = None, env: dic
     return completed.stdout.decode().strip()
 
 
+def _git_probe(repository: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run a git command whose failure is an expected result (no such ref, not a repository)."""
+    return subprocess.run(["git", "-C", str(repository), *arguments], capture_output=True, text=True)
+
+
 def check_repository(repository: Path) -> None:
     """Raise :class:`PinError` unless ``repository`` is a git repository."""
-    if subprocess.run(["git", "-C", str(repository), "rev-parse", "--git-dir"], capture_output=True).returncode != 0:
+    if _git_probe(repository, "rev-parse", "--git-dir").returncode != 0:
         raise PinError(f"{repository} is not a git repository. Pass the repository's folder with --repository.")
 
 
@@ -123,10 +128,7 @@ def check_commit_exists(repository: Path, revision: str) -> None:
     A mistyped hash would otherwise be pinned, and students' installs would fail in Colab.
     """
     check_repository(repository)
-    found = subprocess.run(
-        ["git", "-C", str(repository), "cat-file", "-e", f"{revision}^{{commit}}"], capture_output=True
-    )
-    if found.returncode != 0:
+    if _git_probe(repository, "cat-file", "-e", f"{revision}^{{commit}}").returncode != 0:
         raise PinError(
             f"revision {revision} is not a commit in {repository}. Pass the commit the site is built "
             "from (`git rev-parse HEAD`), or point --repository at the repository that contains it."
@@ -141,33 +143,25 @@ def commit_files(repository: Path, branch: str, files: dict[str, bytes], message
     Raises :class:`PinError` for a branch that contains any other file, because such a branch
     is not a branch of pinned copies and replacing its tree would hide its contents.
     """
-    if not branch or branch.startswith("refs/") or subprocess.run(
-        ["git", "check-ref-format", "--branch", branch], capture_output=True
-    ).returncode != 0:
-        raise PinError(f"{branch!r} is not a valid branch name. Pass a short name such as 'colab' with --commit-to.")
     check_repository(repository)
+    valid_name = _git_probe(repository, "check-ref-format", "--branch", branch).returncode == 0
+    if not branch or branch.startswith("refs/") or not valid_name:
+        raise PinError(f"{branch!r} is not a valid branch name. Pass a short name such as 'colab' with --commit-to.")
     reference = f"refs/heads/{branch}"
-    verify = subprocess.run(
-        ["git", "-C", str(repository), "rev-parse", "--verify", "--quiet", f"{reference}^{{commit}}"],
-        capture_output=True,
-        text=True,
-    )
+    verify = _git_probe(repository, "rev-parse", "--verify", "--quiet", f"{reference}^{{commit}}")
     parent = verify.stdout.strip() if verify.returncode == 0 else None
+
     # Without the remote's branch, the new commit would start a second history that the
     # push then rejects. Say so before writing anything.
-    remote = subprocess.run(
-        ["git", "-C", str(repository), "for-each-ref", "--format=%(refname:short)", f"refs/remotes/*/{branch}"],
-        capture_output=True,
-        text=True,
-    ).stdout.split()
+    remote = _git_probe(repository, "for-each-ref", "--format=%(refname:short)", f"refs/remotes/*/{branch}").stdout.split()
     if parent is None and remote:
         raise PinError(
             f"branch {branch!r} does not exist in {repository}, but {remote[0]} does. Fetch it first, "
             f"for example `git fetch {remote[0].split('/')[0]} {branch}:{branch}`, so that the new copy builds on it."
         )
     if parent is None:
-        # A shallow or single-branch clone knows nothing of the remote's branches, so this
-        # cannot be checked without asking the remote.
+        # A shallow or single-branch clone has no refs of the remote's other branches, so
+        # only the remote itself could tell whether the branch exists there.
         print(
             f"pin_notebook: branch {branch!r} is new here, so the copy starts a new history. If a remote already "
             f"has {branch!r}, fetch it first (`git fetch origin {branch}:{branch}`), or pushing will be rejected.",
