@@ -149,7 +149,7 @@ def test_claims_command_fails_full_scale_claim_at_full_scale(tmp_path, capsys):
 
 
 def test_claims_command_names_records_made_at_another_scale(tmp_path, capsys):
-    """A `train --image-size 64 --epochs 5` record keeps the name `full`; the command must say so."""
+    """A `train --image-size 64 --epochs 5` record keeps the name `full`, so the command must name it."""
     from dataclasses import replace
 
     from garbage_classifier import cli

@@ -3,7 +3,7 @@
 scripts/pin_notebook.py rewrites the set-up cell's COURSE_REVISION and commits the copy to
 the `colab` branch. scripts/build_book.py points the launch buttons at that commit and pins
 the site's downloads. The last tests run the publishing workflow's own pin step against a
-bare repository on disk that stands in for GitHub.
+bare repository on disk in place of GitHub.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ def test_publish_launch_buttons_open_the_pinned_notebook():
     assert jobs["pin"]["outputs"]["launch-revision"] == "${{ steps.pin.outputs.launch-revision }}"
 
 
-def test_only_the_pin_job_may_write_to_the_repository():
+def test_publish_write_access_only_in_pin_job():
     jobs = load_workflow("publish.yml")["jobs"]
 
     assert jobs["pin"]["permissions"] == {"contents": "write"}

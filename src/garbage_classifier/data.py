@@ -51,8 +51,8 @@ DATA_URL_ENV_VAR = "GARBAGE_DATA_URL"
 # checks all three.
 COURSE_REPOSITORY = "https://github.com/uva-image-data-processing/garbage-course-book"
 # The notebook passes its own COURSE_REVISION to ensure_dataset. In the copy that the
-# published site opens in Colab it is the built commit (see scripts/pin_notebook.py); this
-# default only serves callers that name no revision.
+# published site opens in Colab, that is the built commit (see scripts/pin_notebook.py).
+# This default only serves callers that name no revision.
 COURSE_REVISION = "main"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 CHECKSUMS_FILENAME = "SHA256SUMS"
