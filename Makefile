@@ -10,6 +10,7 @@ PY := $(VENV)/bin/python
 .PHONY: book book-smoke test clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) scripts/check_disk_space.py $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -1,0 +1,68 @@
+"""Stop early, with a plain message, when the disk cannot hold the build environment.
+
+The pinned torch build for Linux carries CUDA libraries, so the virtual environment grows to
+about 6 GB. On a nearly full disk pip fails halfway through the install with "No space left
+on device", after several minutes and with a half-built environment left behind. Checking
+first costs nothing and says what to do.
+
+Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+# `du -sh .venv` after `pip install -r requirements.txt` on Linux x86_64 said 5.9G. The extra
+# gigabyte is a guessed margin for pip's temporary files and the photo cache.
+DEFAULT_NEEDED_GB = 7.0
+
+
+def free_gigabytes(folder: Path) -> float:
+    """Free space, in GB (10**9 bytes), on the file system that holds ``folder``."""
+    probe = folder
+    while not probe.exists():  # the venv folder itself does not exist before the first install
+        probe = probe.parent
+    return shutil.disk_usage(probe).free / 1e9
+
+
+def folder_gigabytes(folder: Path) -> float:
+    """Bytes already in ``folder`` (0 when it does not exist), in GB."""
+    if not folder.is_dir():
+        return 0.0
+    total = 0
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            total += path.stat().st_size
+    return total / 1e9
+
+
+def main(argv: list[str]) -> int:
+    if not 1 <= len(argv) <= 2:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    folder = Path(argv[0]).resolve()
+    try:
+        needed = float(argv[1]) if len(argv) == 2 else DEFAULT_NEEDED_GB
+    except ValueError:
+        print(f"check_disk_space: GIGABYTES must be a number, got {argv[1]!r}", file=sys.stderr)
+        return 2
+    # A reinstall into an existing environment (requirements.txt changed) replaces files that
+    # are already there, so only the part not yet on disk has to fit.
+    needed = max(0.0, needed - folder_gigabytes(folder))
+    free = free_gigabytes(folder)
+    if free < needed:
+        print(
+            f"Not enough disk space for the build environment in {folder}: "
+            f"{free:.1f} GB free, about {needed:.1f} GB needed (torch and torchvision for "
+            "Linux bring CUDA libraries even without a GPU). Free some space, for example old "
+            "clones with their own .venv, and run the command again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
