@@ -43,3 +43,11 @@ def test_glued_strings_paste_unchanged(monkeypatch, text):
     stored = PlainTextFormatter()(glued["value"])
 
     assert format_plain_text(stored, "s") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(1.78, "1.780"), (1.7923, "1.792"), (8.9e7, "8.900e+07"), (0.0, "0.000"), (None, "NaN or infinite"), (float("nan"), "NaN or infinite")],
+)
+def test_losses_keep_four_significant_digits(value, shown):
+    assert notebook.format_loss(value) == shown

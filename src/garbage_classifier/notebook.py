@@ -65,7 +65,9 @@ def format_percent(value: float | None) -> str:
 def format_loss(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "NaN or infinite"
-    return f"{value:.4g}"
+    # "#" keeps trailing zeros, so losses side by side all show four significant digits
+    # (1.780 next to 1.792, not 1.78).
+    return f"{value:#.4g}"
 
 
 def glue_run(record: RunRecord) -> None:
