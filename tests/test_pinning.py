@@ -175,6 +175,76 @@ def test_pinned_setup_cell_uses_commit(scripts, monkeypatch):
     assert data.default_data_url(COMMIT) == f"{repository}/archive/{COMMIT}.zip"
 
 
+class FakeDistribution:
+    """What importlib.metadata reports for an installed course package."""
+
+    def __init__(self, direct_url):
+        self.direct_url = direct_url
+
+    def read_text(self, name):
+        return self.direct_url if name == "direct_url.json" else None
+
+
+def run_setup_cell_over_install(pin_notebook, monkeypatch, capsys, revision, direct_url):
+    """Run the set-up cell where a course package is already installed; return what it printed."""
+    from importlib import metadata
+
+    from garbage_classifier import data
+
+    def distribution(name):
+        if direct_url is metadata.PackageNotFoundError:
+            raise metadata.PackageNotFoundError(name)
+        return FakeDistribution(direct_url)
+
+    installs = []
+    monkeypatch.setattr(metadata, "distribution", distribution)
+    monkeypatch.setattr(subprocess, "run", lambda command, **options: installs.append(command))
+    monkeypatch.setattr(data, "ensure_dataset", lambda url=None, *, revision: Path("photos"))
+    source = NOTEBOOK.read_text()
+    if revision != "main":
+        source = pin_notebook.pin_notebook_text(source, revision)
+
+    exec(compile(setup_cell(source), "setup cell", "exec"), {"__name__": "__main__"})
+
+    assert installs == [], "an installed package is kept"
+    return capsys.readouterr().out
+
+
+def git_install(commit):
+    return json.dumps({"url": "https://example.invalid/course.git", "vcs_info": {"vcs": "git", "commit_id": commit}})
+
+
+def test_warns_about_older_install(scripts, monkeypatch, capsys):
+    other = "f" * 40
+    printed = run_setup_cell_over_install(scripts[0], monkeypatch, capsys, COMMIT, git_install(other))
+
+    assert f"comes from commit {other[:12]}" in printed
+    assert f"belongs to commit {COMMIT[:12]}" in printed
+    repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert f"%pip install --force-reinstall --no-deps git+{repository}@{COMMIT}" in printed
+
+
+@pytest.mark.parametrize(
+    ("revision", "direct_url"),
+    [
+        (COMMIT, git_install(COMMIT)),  # the matching commit
+        ("main", git_install("f" * 40)),  # an unpinned notebook has nothing to compare
+        (COMMIT, json.dumps({"url": "file:///home/student/course", "dir_info": {"editable": True}})),
+        (COMMIT, None),  # installed without a record of its origin
+        (COMMIT, "not json"),
+        (COMMIT, "PackageNotFoundError"),  # importable from a clone's src/ without an install
+    ],
+)
+def test_quiet_without_comparable_commit(scripts, monkeypatch, capsys, revision, direct_url):
+    from importlib import metadata
+
+    if direct_url == "PackageNotFoundError":
+        direct_url = metadata.PackageNotFoundError
+    printed = run_setup_cell_over_install(scripts[0], monkeypatch, capsys, revision, direct_url)
+
+    assert "Warning" not in printed
+
+
 # --------------------------------------------------------------------------- the pinned branch
 
 
