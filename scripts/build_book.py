@@ -18,7 +18,8 @@ The publishing workflow uses both; a local build needs neither.
     ``_config.yml``. The workflow passes the commit that holds the pinned Colab notebook
     (see ``scripts/pin_notebook.py``).
 ``--pin-revision S``
-    Make the site's downloadable copy of the assignment notebook install commit ``S``.
+    Make the site's downloadable copy of the assignment notebook install commit ``S``. The
+    build stops if this folder is a git repository that does not contain ``S``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,26 @@ def write_downloadable_notebook(revision: str | None, html: Path = BUILD_DIR / "
     return targets
 
 
+def check_pin_revision_exists(revision: str, root: Path = ROOT) -> None:
+    """Raise :class:`PinError` if ``root`` is a git repository without commit ``revision``.
+
+    Students' downloads install this commit, so a mistyped one must stop the build. Outside a
+    git repository (a copy of the sources) there is nothing to check against; a note says so.
+    The launch revision is not checked: it lives on the branch of pinned copies, which a
+    checkout of the built commit does not fetch.
+    """
+    def git(*arguments: str) -> int:
+        return subprocess.run(["git", "-C", str(root), *arguments], capture_output=True).returncode
+
+    if git("rev-parse", "--git-dir") != 0:
+        print(f"build_book: {root} is not a git repository, so --pin-revision {revision} was not checked.", file=sys.stderr)
+        return
+    if git("cat-file", "-e", f"{revision}^{{commit}}") != 0:
+        raise PinError(
+            f"{revision} is not a commit in {root}. Pass the commit the site is built from (`git rev-parse HEAD`)."
+        )
+
+
 def jupyter_book_command() -> str:
     """Return the jupyter-book next to this Python (a virtual environment's), else the one on PATH."""
     beside_python = Path(sys.executable).with_name("jupyter-book")
@@ -124,6 +145,12 @@ def main(argv: list[str]) -> int:
                 check_commit(revision)
         except PinError as error:
             print(f"build_book: {option}: {error}", file=sys.stderr)
+            return 2
+    if options.pin_revision is not None:
+        try:
+            check_pin_revision_exists(options.pin_revision)
+        except PinError as error:
+            print(f"build_book: --pin-revision: {error}", file=sys.stderr)
             return 2
 
     fingerprint = execution_fingerprint()

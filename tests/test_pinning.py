@@ -453,6 +453,23 @@ def test_build_rejects_moving_revision(scripts, capsys, option):
     assert f"build_book: {option}: revision 'main' is not a full commit hash" in capsys.readouterr().err
 
 
+def test_build_rejects_unknown_pin_commit(scripts, git_env, tmp_path):
+    _, build_book = scripts
+    repository = make_repository(tmp_path / "course")
+
+    build_book.check_pin_revision_exists(git(repository, "rev-parse", "HEAD"), repository)
+    with pytest.raises(build_book.PinError, match=f"{COMMIT} is not a commit in {repository}"):
+        build_book.check_pin_revision_exists(COMMIT, repository)
+
+
+def test_build_notes_unchecked_pin_outside_git(scripts, tmp_path, capsys):
+    _, build_book = scripts
+
+    build_book.check_pin_revision_exists(COMMIT, tmp_path)
+
+    assert f"{tmp_path} is not a git repository, so --pin-revision {COMMIT} was not checked" in capsys.readouterr().err
+
+
 def test_build_help_keeps_the_cache(tmp_path):
     """`--help` prints the options and must not clear the execution cache of a copy's _build."""
     scripts_folder = tmp_path / "scripts"
