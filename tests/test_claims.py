@@ -165,3 +165,12 @@ def test_claims_command_names_records_made_at_another_scale(tmp_path, capsys):
 
     assert "task3_sgd: crop 64 instead of 224, resize 73 instead of 256, epochs 5 instead of 10" in output
     assert "task3_adam:" not in output
+
+
+def test_evidence_separates_close_losses():
+    sgd = make_record("task3_sgd", [1.8, 1.7], val_losses=[1.8, 1.79183])
+    adam = make_record("task3_adam", [1.8, 1.7], val_losses=[1.8, 1.79251])
+
+    evidence = by_name(claims.check_claims({"task3_sgd": sgd, "task3_adam": adam}))["adam_beats_sgd"].evidence
+
+    assert evidence == "final validation loss: Adam 1.7925, SGD 1.7918"

@@ -18,7 +18,7 @@ from garbage_classifier.experiments import RunConfig, RunRecord
 from garbage_classifier.models import build_model
 from garbage_classifier.plots import compare_runs, plot_history
 from garbage_classifier.profiles import get_profile
-from garbage_classifier.training import DIVERGENCE_CHECK_INTERVAL, History, fit, make_optimizer
+from garbage_classifier.training import DIVERGENCE_CHECK_INTERVAL, EpochRecord, History, fit, make_optimizer
 
 FIT_OPTIONS = {"device": "cpu", "precision": "float32", "progress": False}
 
@@ -134,6 +134,15 @@ def test_fit_prints_summary_lines():
 
     assert "epoch  1: train loss" in stream.getvalue()
     assert "epoch  2: train loss" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("loss", "shown"), [(1.78, "1.780"), (1.79183, "1.792"), (1.2174e22, "1.217e+22"), (math.nan, "nan")]
+)
+def test_summary_loss_has_four_digits(loss, shown):
+    record = EpochRecord(epoch=3, train_loss=loss, train_accuracy=0.5, val_loss=loss, val_accuracy=None, seconds=2.0)
+
+    assert record.summary().startswith(f"epoch  3: train loss {shown}, acc 0.500 | val loss {shown}, acc n/a |")
 
 
 # --------------------------------------------------------------------------- divergence

@@ -16,6 +16,10 @@ from typing import Callable
 from .experiments import RunRecord
 from .tables import Table
 
+# Losses in the verdicts get five significant digits, one more than the answers show, so that
+# two close losses still read as different numbers.
+LOSS_FORMAT = "#.5g"
+
 # Thresholds, stated once so that the book and the checks agree.
 FLAT_LOSS_FRACTION = 0.01  # lr 1e-8: training loss changes by less than 1% over all epochs
 ZERO_INIT_FLAT_FRACTION = 0.05  # zero init: only the last layer's biases learn
@@ -51,14 +55,14 @@ def _relative_change(first: float, last: float) -> float:
 
 def _adam_beats_sgd(sgd: RunRecord, adam: RunRecord) -> tuple[bool, str]:
     sgd_loss, adam_loss = sgd.history.last.val_loss, adam.history.last.val_loss
-    return adam_loss < sgd_loss, f"final validation loss: Adam {adam_loss:.4f}, SGD {sgd_loss:.4f}"
+    return adam_loss < sgd_loss, f"final validation loss: Adam {adam_loss:{LOSS_FORMAT}}, SGD {sgd_loss:{LOSS_FORMAT}}"
 
 
 def _tiny_lr_flat(run: RunRecord) -> tuple[bool, str]:
     first, last = run.history.records[0].train_loss, run.history.last.train_loss
     change = _relative_change(first, last)
     return change < FLAT_LOSS_FRACTION, (
-        f"training loss {first:.4f} -> {last:.4f}, a change of {change:.2%} (limit {FLAT_LOSS_FRACTION:.0%})"
+        f"training loss {first:{LOSS_FORMAT}} -> {last:{LOSS_FORMAT}}, a change of {change:.2%} (limit {FLAT_LOSS_FRACTION:.0%})"
     )
 
 
@@ -91,7 +95,7 @@ def _zero_init_predicts_majority(run: RunRecord) -> tuple[bool, str]:
 def _kaiming_beats_gaussian(gaussian: RunRecord, kaiming: RunRecord) -> tuple[bool, str]:
     gaussian_loss, kaiming_loss = gaussian.history.last.val_loss, kaiming.history.last.val_loss
     return kaiming_loss < gaussian_loss, (
-        f"final validation loss under SGD: Kaiming {kaiming_loss:.4f}, Gaussian std 1e-4 {gaussian_loss:.4f}"
+        f"final validation loss under SGD: Kaiming {kaiming_loss:{LOSS_FORMAT}}, Gaussian std 1e-4 {gaussian_loss:{LOSS_FORMAT}}"
     )
 
 

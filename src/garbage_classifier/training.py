@@ -71,9 +71,11 @@ class EpochRecord:
         def show(value: float | None, spec: str) -> str:
             return "n/a" if value is None else format(value, spec)
 
+        # Four significant digits, like the answers: a fixed number of decimals would print a
+        # loss of 1e22 (learning rate 12) with 23 digits.
         text = (
-            f"epoch {self.epoch:>2}: train loss {self.train_loss:.4f}, acc {show(self.train_accuracy, '.3f')} | "
-            f"val loss {self.val_loss:.4f}, acc {show(self.val_accuracy, '.3f')} | {self.seconds:.1f} s"
+            f"epoch {self.epoch:>2}: train loss {self.train_loss:#.4g}, acc {show(self.train_accuracy, '.3f')} | "
+            f"val loss {self.val_loss:#.4g}, acc {show(self.val_accuracy, '.3f')} | {self.seconds:.1f} s"
         )
         return text + (" | DIVERGED (loss is NaN or infinite)" if self.diverged else "")
 
