@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 
-from garbage_classifier import notebook
+from garbage_classifier import notebook, profiles
 
 
 def warn_from_package():
@@ -51,3 +51,13 @@ def test_glued_strings_paste_unchanged(monkeypatch, text):
 )
 def test_losses_keep_four_significant_digits(value, shown):
     assert notebook.format_loss(value) == shown
+
+
+def test_printed_banner_wraps_without_losing_words():
+    smoke = profiles.get_profile("smoke")
+
+    wrapped = notebook.profile_banner(smoke, width=60)
+
+    assert max(len(line) for line in wrapped.splitlines()) <= 60
+    assert "\n" in wrapped
+    assert " ".join(wrapped.split()) == notebook.profile_banner(smoke)

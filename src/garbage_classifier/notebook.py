@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -97,18 +98,25 @@ def glue_run(record: RunRecord) -> None:
         glue(f"{record.name}_{quantity}", text)
 
 
-def profile_banner(profile: Profile) -> str:
-    """Return one line naming the profile behind the numbers, loud when it is not real scale."""
+def profile_banner(profile: Profile, width: int | None = None) -> str:
+    """Return the sentence naming the profile behind the numbers, loud when it is not real scale.
+
+    With ``width``, the text is wrapped into lines of at most that many characters: output
+    boxes in the built book and in Jupyter do not wrap, and the key words would scroll out of
+    sight. Glued copies stay on one line, because the page wraps them itself.
+    """
     if profile.is_real_scale:
-        return (
+        text = (
             f"Profile '{profile.name}': the assignment's real settings ({profile.crop} px crops, "
             f"{profile.epochs} epochs, all photos)."
         )
-    return (
-        f"Profile '{profile.name}': a SMOKE TEST on {profile.images_per_class} photos per class at "
-        f"{profile.crop} px for {profile.epochs} epochs. These numbers are NOT the assignment's "
-        "results; they only show that every cell runs."
-    )
+    else:
+        text = (
+            f"Profile '{profile.name}': a SMOKE TEST on {profile.images_per_class} photos per class at "
+            f"{profile.crop} px for {profile.epochs} epochs. These numbers are NOT the assignment's "
+            "results; they only show that every cell runs."
+        )
+    return text if width is None else textwrap.fill(text, width=width)
 
 
 def runs_table(records: list[RunRecord]) -> Table:
