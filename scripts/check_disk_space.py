@@ -10,6 +10,7 @@ Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -39,6 +40,9 @@ def folder_gigabytes(folder: Path) -> float:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
     if not 1 <= len(argv) <= 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
@@ -46,18 +50,22 @@ def main(argv: list[str]) -> int:
     try:
         needed = float(argv[1]) if len(argv) == 2 else DEFAULT_NEEDED_GB
     except ValueError:
-        print(f"check_disk_space: GIGABYTES must be a number, got {argv[1]!r}", file=sys.stderr)
+        needed = math.nan
+    if not (math.isfinite(needed) and needed >= 0):
+        print(f"check_disk_space: GIGABYTES must be a number of 0 or more, got {argv[1]!r}", file=sys.stderr)
         return 2
     # A reinstall into an existing environment (requirements.txt changed) replaces files that
     # are already there, so only the part not yet on disk has to fit.
-    needed = max(0.0, needed - folder_gigabytes(folder))
+    present = folder_gigabytes(folder)
+    missing = max(0.0, needed - present)
     free = free_gigabytes(folder)
-    if free < needed:
+    if free < missing:
+        already = f", of which {present:.1f} GB are already there" if present >= 0.05 else ""
         print(
             f"Not enough disk space for the build environment in {folder}: "
-            f"{free:.1f} GB free, about {needed:.1f} GB needed (torch and torchvision for "
-            "Linux bring CUDA libraries even without a GPU). Free some space, for example old "
-            "clones with their own .venv, and run the command again.",
+            f"{free:.1f} GB free, {missing:.1f} GB more needed (about {needed:.1f} GB in all{already}; "
+            "torch and torchvision for Linux bring CUDA libraries even without a GPU). Free some "
+            "space, for example old clones with their own .venv, and run the command again.",
             file=sys.stderr,
         )
         return 1

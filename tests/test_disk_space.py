@@ -24,7 +24,7 @@ def test_too_little_space_names_the_folder_and_the_amount(tmp_path):
     result = run_check(str(venv), "1e9")  # more than any disk here has
     assert result.returncode == 1
     assert str(venv) in result.stderr
-    assert "GB free, about 1000000000.0 GB needed" in result.stderr
+    assert "GB free, 1000000000.0 GB more needed (about 1000000000.0 GB in all;" in result.stderr
     assert "Free some space" in result.stderr
     assert not venv.exists(), "the check must not create the folder it measures"
 
@@ -45,6 +45,8 @@ def test_an_existing_environment_counts_towards_the_need(tmp_path):
     free = shutil.disk_usage(tmp_path).free / 1e9
     # More than is free, but less than free space plus what the folder already holds.
     assert run_check(str(venv), str(free + 10)).returncode == 0
+    # Asked for much more, the message says how much of it is already there.
+    assert "of which 50.0 GB are already there" in run_check(str(venv), str(free + 100)).stderr
     (venv / "big.bin").unlink()
     assert run_check(str(venv), str(free + 10)).returncode == 1
 
@@ -56,10 +58,17 @@ def test_wrong_number_of_arguments_prints_usage(args):
     assert "Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]" in result.stderr
 
 
-def test_a_non_number_is_named(tmp_path):
-    result = run_check(str(tmp_path), "lots")
+@pytest.mark.parametrize("amount", ["lots", "-3", "nan", "inf"])
+def test_a_bad_amount_is_named(tmp_path, amount):
+    result = run_check(str(tmp_path), amount)
     assert result.returncode == 2
-    assert "GIGABYTES must be a number, got 'lots'" in result.stderr
+    assert f"GIGABYTES must be a number of 0 or more, got '{amount}'" in result.stderr
+
+
+def test_help_prints_the_usage():
+    result = run_check("--help")
+    assert result.returncode == 0
+    assert "Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]" in result.stdout
 
 
 def test_the_makefile_checks_before_it_creates_the_environment():
