@@ -207,7 +207,8 @@ def run_setup_cell_over_install(pin_notebook, monkeypatch, capsys, revision, dir
     exec(compile(setup_cell(source), "setup cell", "exec"), {"__name__": "__main__"})
 
     assert installs == [], "an installed package is kept"
-    return capsys.readouterr().out
+    printed = capsys.readouterr()
+    return printed.out + printed.err
 
 
 def git_install(commit):
@@ -221,7 +222,7 @@ def test_warns_about_older_install(scripts, monkeypatch, capsys):
     assert f"comes from commit {other[:12]}" in printed
     assert f"belongs to commit {COMMIT[:12]}" in printed
     repository = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
-    assert f"%pip install --force-reinstall --no-deps git+{repository}@{COMMIT}" in printed
+    assert f"\n    %pip install --force-reinstall --no-deps git+{repository}@{COMMIT}\n" in printed
 
 
 @pytest.mark.parametrize(
@@ -242,7 +243,7 @@ def test_quiet_without_comparable_commit(scripts, monkeypatch, capsys, revision,
         direct_url = metadata.PackageNotFoundError
     printed = run_setup_cell_over_install(scripts[0], monkeypatch, capsys, revision, direct_url)
 
-    assert "Warning" not in printed
+    assert "WARNING" not in printed
 
 
 # --------------------------------------------------------------------------- the pinned branch
