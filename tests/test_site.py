@@ -347,8 +347,8 @@ def test_rebuild_after_package_change(site, tmp_path):
     module.write_text(
         module.read_text()
         + "\n\n_profile_banner_before_edit = profile_banner\n\n\n"
-        + "def profile_banner(profile):\n"
-        + f"    return _profile_banner_before_edit(profile) + ' {marker}'\n"
+        + "def profile_banner(profile, **options):\n"
+        + f"    return _profile_banner_before_edit(profile, **options) + ' {marker}'\n"
     )
 
     build = site_build.build_book(repository, site.photo_cache)
