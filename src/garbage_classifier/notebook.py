@@ -103,7 +103,7 @@ def profile_banner(profile: Profile, width: int | None = None) -> str:
 
     With ``width``, the text is wrapped into lines of at most that many characters: output
     boxes in the built book and in Jupyter do not wrap, and the key words would scroll out of
-    sight. Glued copies stay on one line, because the page wraps them itself.
+    sight. The book's output boxes show about 68 characters. Glued copies stay on one line, because the page wraps them itself.
     """
     if profile.is_real_scale:
         text = (
