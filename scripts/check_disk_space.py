@@ -1,9 +1,9 @@
 """Stop early, with a plain message, when the disk cannot hold the build environment.
 
 The pinned torch build for Linux carries CUDA libraries, so the virtual environment grows to
-about 6 GB. On a nearly full disk pip fails halfway through the install with "No space left
-on device", after several minutes and with a half-built environment left behind. Checking
-first costs nothing and says what to do.
+about 6 GB. On a nearly full disk pip stops partway through the install with "No space left
+on device" and leaves a half-built environment. A check beforehand takes a second and tells
+the user what to free.
 
 Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]
 """
@@ -43,6 +43,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] in (["-h"], ["--help"]):
         print(__doc__.strip())
         return 0
+
     if not 1 <= len(argv) <= 2:
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> int:
     if not (math.isfinite(needed) and needed >= 0):
         print(f"check_disk_space: GIGABYTES must be a number of 0 or more, got {argv[1]!r}", file=sys.stderr)
         return 2
+
     # A reinstall into an existing environment (requirements.txt changed) replaces files that
     # are already there, so only the part not yet on disk has to fit.
     present = folder_gigabytes(folder)

@@ -19,7 +19,7 @@ def run_check(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_too_little_space_names_the_folder_and_the_amount(tmp_path):
+def test_short_space_names_folder_and_amount(tmp_path):
     venv = tmp_path / "not-yet" / ".venv"
     result = run_check(str(venv), "1e9")  # more than any disk here has
     assert result.returncode == 1
@@ -35,7 +35,7 @@ def test_enough_space_passes_quietly(tmp_path):
     assert result.stderr == ""
 
 
-def test_an_existing_environment_counts_towards_the_need(tmp_path):
+def test_existing_venv_counts_towards_need(tmp_path):
     """A reinstall after requirements.txt changed only needs room for what is not there yet."""
     venv = tmp_path / ".venv"
     venv.mkdir()
@@ -59,7 +59,7 @@ def test_wrong_number_of_arguments_prints_usage(args):
 
 
 @pytest.mark.parametrize("amount", ["lots", "-3", "nan", "inf"])
-def test_a_bad_amount_is_named(tmp_path, amount):
+def test_bad_amount_is_named(tmp_path, amount):
     result = run_check(str(tmp_path), amount)
     assert result.returncode == 2
     assert f"GIGABYTES must be a number of 0 or more, got '{amount}'" in result.stderr
@@ -71,7 +71,7 @@ def test_help_prints_the_usage():
     assert "Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]" in result.stdout
 
 
-def test_the_makefile_checks_before_it_creates_the_environment():
+def test_makefile_checks_before_venv():
     recipe = (ROOT / "Makefile").read_text(encoding="utf-8")
     check = recipe.index("scripts/check_disk_space.py $(VENV)")
     assert check < recipe.index("-m venv $(VENV)")
