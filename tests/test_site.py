@@ -399,6 +399,67 @@ def run_chromium(chromium: str, profile: Path, *arguments: str) -> subprocess.Co
     )
 
 
+# Opens every answer, then reports each figure or output box that reaches past its answer's
+# right edge, or that is wider than its box without a scroll bar.
+LAYOUT_CHECK = """
+window.addEventListener("load", () => {
+  document.querySelectorAll("div.dropdown.admonition button.toggle-button").forEach((button) => button.click());
+  setTimeout(() => {
+    const report = { checked: 0, clipped: [] };
+    document.querySelectorAll("div.dropdown.admonition").forEach((answer) => {
+      const edge = answer.getBoundingClientRect().right;
+      const title = answer.querySelector(".admonition-title").textContent.trim();
+      answer.querySelectorAll(":scope > img, :scope > div.output").forEach((element) => {
+        report.checked += 1;
+        const box = element.getBoundingClientRect();
+        const scrolls = ["auto", "scroll"].includes(getComputedStyle(element).overflowX);
+        const cut = element.scrollWidth > element.clientWidth + 1 && !scrolls;
+        if (box.right > edge + 0.5 || cut) {
+          report.clipped.push(`${element.tagName.toLowerCase()} in ${title}: right edge ${box.right.toFixed(1)} ` +
+            `(answer ${edge.toFixed(1)}), content ${element.scrollWidth} px in ${element.clientWidth} px`);
+        }
+      });
+    });
+    const output = document.createElement("pre");
+    output.id = "layout-report";
+    output.textContent = JSON.stringify(report);
+    document.body.appendChild(output);
+  }, 1000);
+});
+"""
+
+
+def serve(directory: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_opened_answers_fit_the_column(site, tmp_path):
+    """Wide tables scroll and figures fit inside the opened answers (_static/answers.css)."""
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); this check needs a headless browser")
+    html = shutil.copytree(site.html, tmp_path / "html")
+    page = (html / "book" / "assignment.html").read_text(encoding="utf-8")
+    assert "answers.css" in page, "the site does not load _static/answers.css"
+    (html / "book" / "layout-check.html").write_text(page.replace("</body>", f"<script>{LAYOUT_CHECK}</script></body>"))
+    server = serve(html)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/book/layout-check.html"
+        dom = run_chromium(chromium, tmp_path / "profile", "--dump-dom", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    report_element = BeautifulSoup(dom.stdout, "html.parser").select_one("#layout-report")
+    assert report_element is not None, "the layout check did not run"
+    report = json.loads(report_element.get_text())
+    assert report["checked"] > 0, "no figure or output box found in the answers"
+    assert report["clipped"] == [], report["clipped"]
+
+
 def test_answers_collapsed_in_browser(site, tmp_path):
     chromium = find_chromium()
     if chromium is None:
