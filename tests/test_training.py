@@ -221,6 +221,29 @@ def test_compare_runs_diverged_record():
     assert len(figure.axes) == 2
 
 
+def losses_record(train_losses, val_losses):
+    rows = [
+        EpochRecord(epoch=i + 1, train_loss=t, train_accuracy=0.5, val_loss=v, val_accuracy=0.5, seconds=1.0)
+        for i, (t, v) in enumerate(zip(train_losses, val_losses))
+    ]
+    return record_for(History(records=rows))
+
+
+@pytest.mark.parametrize(
+    ("train_losses", "val_losses", "scale"),
+    [
+        ([1.7925, 1.7918], [1.7930, 1.7921], "linear"),  # close losses: plain tick labels
+        ([8.9e7, 3.64], [7.5e5, 4.0], "log"),  # learning rate 12
+        ([2.3, 1.1], [30.0, 1.2], "log"),  # a wide span in the validation loss alone
+        ([math.nan, math.nan], [math.nan, math.nan], "linear"),  # nothing finite to span
+    ],
+)
+def test_loss_axis_scale_follows_span(train_losses, val_losses, scale):
+    figure = compare_runs([losses_record(train_losses, val_losses)])
+
+    assert figure.axes[0].get_yscale() == scale
+
+
 def test_plot_history_restored_record():
     batches = tiny_batches()
     history, _ = fit_quietly(NaNModel(), batches, batches, lr=0.1, epochs=3, **FIT_OPTIONS)

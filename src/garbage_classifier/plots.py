@@ -46,7 +46,9 @@ def show_batch(
     """Show a grid of photos titled with their labels, and predictions when given."""
     count = len(images)
     rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.8 * rows), squeeze=False)
+    # Two-line titles (true and predicted class) need more height, or they overlap the row above.
+    row_height = 1.8 if predicted is None else 2.2
+    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, row_height * rows), squeeze=False)
     for position, axis in enumerate(axes.flat):
         axis.axis("off")
         if position >= count:
@@ -64,6 +66,25 @@ def _plot_series(axis, epochs, values, label, **style):
     """Plot values, leaving gaps where a value is missing or not finite."""
     cleaned = [value if value is not None and math.isfinite(value) else math.nan for value in values]
     return axis.plot(epochs, cleaned, marker="o", markersize=3, label=label, **style)
+
+
+LOG_SCALE_SPAN = 10.0  # largest / smallest loss above which the loss axis is logarithmic
+
+
+def loss_scale(records: Sequence["RunRecord"]) -> str:
+    """``"log"`` when the runs' losses span more than :data:`LOG_SCALE_SPAN`, else ``"linear"``.
+
+    A run at a huge learning rate has losses from about 1 to 1e8, which only a log axis shows.
+    Over a narrow span a log axis labels its ticks like ``1.792 x 10^0``, hard to read.
+    """
+    losses = [
+        value
+        for record in records
+        for column in ("train_loss", "val_loss")
+        for value in record.history.column(column)
+        if value is not None and math.isfinite(value) and value > 0
+    ]
+    return "log" if losses and max(losses) / min(losses) > LOG_SCALE_SPAN else "linear"
 
 
 def compare_runs(records: Sequence["RunRecord"], title: str = "") -> Figure:
@@ -88,8 +109,10 @@ def compare_runs(records: Sequence["RunRecord"], title: str = "") -> Figure:
                            transform=loss_axis.get_xaxis_transform(), clip_on=False)
 
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss (solid: train, dashed: validation)")
-    if any(v is not None and math.isfinite(v) and v > 0 for r in records for v in r.history.column("train_loss")):
-        loss_axis.set_yscale("log")
+    loss_axis.set_yscale(loss_scale(records))
+    if loss_axis.get_yscale() == "linear":
+        # Without this, close losses get tick labels such as "+1.79" plus an offset note.
+        loss_axis.ticklabel_format(axis="y", useOffset=False)
     accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy", ylim=(0, 1))
     loss_axis.legend(fontsize=7)
     accuracy_axis.legend(fontsize=7)
