@@ -61,3 +61,22 @@ def test_printed_banner_wraps_without_losing_words():
     assert max(len(line) for line in wrapped.splitlines()) <= 60
     assert "\n" in wrapped
     assert " ".join(wrapped.split()) == notebook.profile_banner(smoke)
+
+
+@pytest.mark.parametrize(
+    ("device_type", "advice"),
+    [("cpu", "Runtime > Change runtime type > T4 GPU"), ("cuda", "Training on a GPU."), ("mps", "Apple GPU (MPS)")],
+)
+def test_device_message_names_device_and_time(device_type, advice):
+    message = notebook.device_message(device_type, epoch_seconds=90, total_epochs=40)
+
+    flat = " ".join(message.split())
+    assert advice in flat
+    assert "90 s per epoch, about 60 minutes for all 40 epochs" in flat
+    assert max(len(line) for line in message.splitlines()) <= 64
+
+
+def test_device_message_rounds_up_to_a_minute():
+    flat = " ".join(notebook.device_message("cuda", epoch_seconds=0.4, total_epochs=2).split())
+
+    assert "about 1 minute for all 2 epochs" in flat

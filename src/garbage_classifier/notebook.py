@@ -156,18 +156,23 @@ def library_versions() -> str:
             f"torchvision {torchvision.__version__}, garbage_classifier {__version__}")
 
 
-def device_message(device_type: str, epoch_seconds: float, total_epochs: int) -> str:
-    """Tell students which device trains, how long the runs will take, and how to get a GPU."""
+def device_message(device_type: str, epoch_seconds: float, total_epochs: int, width: int = 64) -> str:
+    """Tell students which device trains, how long the runs will take, and how to get a GPU.
+
+    The advice and the estimate are separate paragraphs, each wrapped at ``width`` characters
+    so that the output box shows them without scrolling sideways.
+    """
     minutes = max(1, round(epoch_seconds * total_epochs / 60))
     estimate = (f"Estimated training time: {epoch_seconds:.0f} s per epoch, about {minutes} "
                 f"minute{'s' if minutes != 1 else ''} for all {total_epochs} epochs of this notebook "
                 "(validation adds a little).")
     if device_type == "cuda":
-        return f"Training on a GPU. {estimate}"
-    advice = (
-        "No GPU was found, so training runs on the CPU. The notebook works, but slowly. In Google "
-        "Colab choose Runtime > Change runtime type > T4 GPU, save, and run the notebook again."
-    )
-    if device_type == "mps":
+        advice = "Training on a GPU."
+    elif device_type == "mps":
         advice = "Training on the Apple GPU (MPS)."
-    return f"{advice} {estimate}"
+    else:
+        advice = (
+            "No GPU was found, so training runs on the CPU. The notebook works, but slowly. In Google "
+            "Colab choose Runtime > Change runtime type > T4 GPU, save, and run the notebook again."
+        )
+    return "\n".join(textwrap.fill(paragraph, width=width) for paragraph in (advice, estimate))
