@@ -174,3 +174,12 @@ def test_evidence_separates_close_losses():
     evidence = by_name(claims.check_claims({"task3_sgd": sgd, "task3_adam": adam}))["adam_beats_sgd"].evidence
 
     assert evidence == "final validation loss: Adam 1.7925, SGD 1.7918"
+
+
+def test_zero_init_evidence_compares_with_majority_share():
+    environment = {"train_class_counts": {"glass": 3, "paper": 7}, "val_class_counts": {"glass": 1, "paper": 4}}
+    record = make_record("task5_zero", [1.79, 1.78], val_accuracies=[0.8, 0.8], environment=environment)
+
+    evidence = by_name(claims.check_claims({"task5_zero": record}))["zero_init_majority"].evidence
+
+    assert evidence.startswith("validation accuracy 80.00% equals the share of 'paper' photos in validation (80.00%)")

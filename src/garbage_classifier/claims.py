@@ -86,16 +86,19 @@ def _zero_init_predicts_majority(run: RunRecord) -> tuple[bool, str]:
     change = _relative_change(run.history.records[0].train_loss, run.history.last.train_loss)
     held = accuracy is not None and math.isclose(accuracy, share) and change < ZERO_INIT_FLAT_FRACTION
     shown = "n/a" if accuracy is None else f"{accuracy:.2%}"
+    relation = "equals" if accuracy is not None and math.isclose(accuracy, share) else "differs from"
     return held, (
-        f"validation accuracy {shown}; share of '{majority}' (most frequent training class) in "
-        f"validation {share:.2%}; training loss changed {change:.2%} (limit {ZERO_INIT_FLAT_FRACTION:.0%})"
+        f"validation accuracy {shown} {relation} the share of '{majority}' photos in validation "
+        f"({share:.2%}), the most frequent class in training; the training loss changed by "
+        f"{change:.2%} (limit {ZERO_INIT_FLAT_FRACTION:.0%})"
     )
 
 
 def _kaiming_beats_gaussian(gaussian: RunRecord, kaiming: RunRecord) -> tuple[bool, str]:
     gaussian_loss, kaiming_loss = gaussian.history.last.val_loss, kaiming.history.last.val_loss
     return kaiming_loss < gaussian_loss, (
-        f"final validation loss under SGD: Kaiming {kaiming_loss:{LOSS_FORMAT}}, Gaussian std 1e-4 {gaussian_loss:{LOSS_FORMAT}}"
+        f"final validation loss under SGD: Kaiming {kaiming_loss:{LOSS_FORMAT}}, "
+        f"Gaussian (std 1e-4) {gaussian_loss:{LOSS_FORMAT}}"
     )
 
 
