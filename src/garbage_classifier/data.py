@@ -328,6 +328,18 @@ def verify_checksums(image_root: Path, checksums_file: Path) -> ChecksumReport:
 # --------------------------------------------------------------------------- fetching
 
 
+class PhotoFetchError(OSError):
+    """The photo archive could not be read from its source (no connection, wrong address)."""
+
+
+def _fetch_advice() -> str:
+    return (
+        "Check the internet connection and the address, then run the cell again. Without a "
+        f"connection, copy the course repository's data/trashnet folder and set ${DATA_ENV_VAR} "
+        f"to it, or set ${DATA_URL_ENV_VAR} to a downloaded zip of the repository."
+    )
+
+
 def default_data_url(revision: str = COURSE_REVISION) -> str:
     """``$GARBAGE_DATA_URL``, else the zip archive of the course repository at ``revision``."""
     return os.environ.get(DATA_URL_ENV_VAR) or f"{COURSE_REPOSITORY}/archive/{revision}.zip"
@@ -359,8 +371,9 @@ def fetch_dataset(source: str, destination: Path) -> Path:
 
     Raises:
         FileExistsError: ``destination`` already exists (nothing is overwritten).
-        ValueError: The archive has no ``SHA256SUMS`` with an ``images`` folder beside it,
-            or a photo does not match its checksum.
+        PhotoFetchError: ``source`` cannot be read.
+        ValueError: ``source`` is not a zip archive, the archive has no ``SHA256SUMS`` with an
+            ``images`` folder beside it, or a photo does not match its checksum.
     """
     destination = Path(destination)
     if destination.exists():
@@ -372,6 +385,12 @@ def fetch_dataset(source: str, destination: Path) -> Path:
         print(f"Fetching the photos from {source} ...", flush=True)
         _download(source, archive)
         unpacked = Path(scratch) / "unpacked"
+        if not zipfile.is_zipfile(archive):
+            # A proxy or a wrong address can answer with a web page instead of the archive.
+            raise ValueError(
+                f"{source} is not a zip archive ({archive.stat().st_size} bytes received). "
+                f"Nothing was installed. {_fetch_advice()}"
+            )
         with zipfile.ZipFile(archive) as bundle:
             dataset_dir = _extract_dataset(bundle, unpacked, source)
         report = verify_checksums(dataset_dir / "images", dataset_dir / CHECKSUMS_FILENAME)
@@ -387,11 +406,15 @@ def fetch_dataset(source: str, destination: Path) -> Path:
 
 
 def _download(source: str, target: Path) -> None:
-    if "://" not in source:
-        shutil.copyfile(Path(source).expanduser(), target)
-        return
-    with urllib.request.urlopen(source, timeout=60) as response, open(target, "wb") as handle:
-        shutil.copyfileobj(response, handle)
+    try:
+        if "://" not in source:
+            shutil.copyfile(Path(source).expanduser(), target)
+            return
+        with urllib.request.urlopen(source, timeout=60) as response, open(target, "wb") as handle:
+            shutil.copyfileobj(response, handle)
+    except (OSError, ValueError) as error:  # URLError and HTTPError are OSErrors
+        reason = getattr(error, "reason", None) or error
+        raise PhotoFetchError(f"Could not fetch the photos from {source}: {reason}. {_fetch_advice()}") from error
 
 
 def _extract_dataset(bundle: zipfile.ZipFile, target: Path, source: str) -> Path:
