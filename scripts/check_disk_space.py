@@ -5,6 +5,9 @@ about 6 GB. On a nearly full disk pip stops partway through the install with "No
 on device" and leaves a half-built environment. A check beforehand takes a second and tells
 the user what to free.
 
+FOLDER is where the environment goes (it need not exist yet); GIGABYTES is the space it needs
+in all, 7 by default. Exit status: 0 enough space, 1 too little, 2 bad arguments.
+
 Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]
 """
 
@@ -53,7 +56,7 @@ def main(argv: list[str]) -> int:
     except ValueError:
         needed = math.nan
     if not (math.isfinite(needed) and needed >= 0):
-        print(f"check_disk_space: GIGABYTES must be a number of 0 or more, got {argv[1]!r}", file=sys.stderr)
+        print(f"check_disk_space: GIGABYTES must be a finite number of 0 or more, got {argv[1]!r}", file=sys.stderr)
         return 2
 
     # A reinstall into an existing environment (requirements.txt changed) replaces files that

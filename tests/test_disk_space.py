@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -62,13 +63,18 @@ def test_wrong_number_of_arguments_prints_usage(args):
 def test_bad_amount_is_named(tmp_path, amount):
     result = run_check(str(tmp_path), amount)
     assert result.returncode == 2
-    assert f"GIGABYTES must be a number of 0 or more, got '{amount}'" in result.stderr
+    assert f"GIGABYTES must be a finite number of 0 or more, got '{amount}'" in result.stderr
 
 
 def test_help_prints_the_usage():
     result = run_check("--help")
     assert result.returncode == 0
     assert "Usage: python scripts/check_disk_space.py FOLDER [GIGABYTES]" in result.stdout
+    # The help text states the default; it must follow the constant.
+    spec = importlib.util.spec_from_file_location("check_disk_space", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert f"{module.DEFAULT_NEEDED_GB:g} by default" in result.stdout
 
 
 def test_makefile_checks_before_venv():
