@@ -244,6 +244,14 @@ def test_loss_axis_scale_follows_span(train_losses, val_losses, scale):
     assert figure.axes[0].get_yscale() == scale
 
 
+def test_epoch_ticks_are_whole_numbers():
+    figure = compare_runs([losses_record([1.8, 1.7], [1.8, 1.75])])
+
+    for axis in figure.axes:
+        ticks = [tick for tick in axis.get_xticks() if 1 <= tick <= 2]
+        assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+
+
 def test_plot_history_restored_record():
     batches = tiny_batches()
     history, _ = fit_quietly(NaNModel(), batches, batches, lr=0.1, epochs=3, **FIT_OPTIONS)

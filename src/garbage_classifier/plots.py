@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib import ticker
 import torch
 from matplotlib.figure import Figure
 
@@ -114,6 +115,8 @@ def compare_runs(records: Sequence["RunRecord"], title: str = "") -> Figure:
         # Without this, close losses get tick labels such as "+1.79" plus an offset note.
         loss_axis.ticklabel_format(axis="y", useOffset=False)
     accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy", ylim=(0, 1))
+    for axis in (loss_axis, accuracy_axis):
+        axis.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # no epoch 1.5
     loss_axis.legend(fontsize=7)
     accuracy_axis.legend(fontsize=7)
     if title:
