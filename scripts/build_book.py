@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from pin_notebook import NOTEBOOK, PinError, check_commit, pin_notebook_text
+from pin_notebook import NOTEBOOK, PinError, check_commit, has_commit, is_git_repository, pin_notebook_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = ROOT / "_build"
@@ -107,17 +107,14 @@ def check_pin_revision_exists(revision: str, root: Path = ROOT) -> None:
     """Raise :class:`PinError` if ``root`` is a git repository without commit ``revision``.
 
     Students' downloads install this commit, so a mistyped one must stop the build. Outside a
-    git repository (a copy of the sources) there is nothing to check against; a note says so.
-    The launch revision is not checked: it lives on the branch of pinned copies, which a
-    checkout of the built commit does not fetch.
+    git repository (a copy of the sources) there is nothing to check against, so it prints a
+    note instead. The launch revision is not checked, because it is on the branch of pinned
+    copies, which a checkout of the built commit does not fetch.
     """
-    def git(*arguments: str) -> int:
-        return subprocess.run(["git", "-C", str(root), *arguments], capture_output=True).returncode
-
-    if git("rev-parse", "--git-dir") != 0:
+    if not is_git_repository(root):
         print(f"build_book: {root} is not a git repository, so --pin-revision {revision} was not checked.", file=sys.stderr)
         return
-    if git("cat-file", "-e", f"{revision}^{{commit}}") != 0:
+    if not has_commit(root, revision):
         raise PinError(
             f"{revision} is not a commit in {root}. Pass the commit the site is built from (`git rev-parse HEAD`)."
         )
@@ -140,17 +137,14 @@ def main(argv: list[str]) -> int:
         print("Options of jupyter-book build:\n", flush=True)
         return subprocess.run([jupyter_book_command(), "build", "--help"]).returncode
     for option, revision in (("--launch-revision", options.launch_revision), ("--pin-revision", options.pin_revision)):
+        if revision is None:
+            continue
         try:
-            if revision is not None:
-                check_commit(revision)
+            check_commit(revision)
+            if option == "--pin-revision":
+                check_pin_revision_exists(revision)
         except PinError as error:
             print(f"build_book: {option}: {error}", file=sys.stderr)
-            return 2
-    if options.pin_revision is not None:
-        try:
-            check_pin_revision_exists(options.pin_revision)
-        except PinError as error:
-            print(f"build_book: --pin-revision: {error}", file=sys.stderr)
             return 2
 
     fingerprint = execution_fingerprint()

@@ -116,9 +116,19 @@ def _git_probe(repository: Path, *arguments: str) -> subprocess.CompletedProcess
     return subprocess.run(["git", "-C", str(repository), *arguments], capture_output=True, text=True)
 
 
+def is_git_repository(folder: Path) -> bool:
+    """Return whether ``folder`` is inside a git repository."""
+    return _git_probe(folder, "rev-parse", "--git-dir").returncode == 0
+
+
+def has_commit(repository: Path, revision: str) -> bool:
+    """Return whether ``revision`` names a commit in ``repository``."""
+    return _git_probe(repository, "cat-file", "-e", f"{revision}^{{commit}}").returncode == 0
+
+
 def check_repository(repository: Path) -> None:
     """Raise :class:`PinError` unless ``repository`` is a git repository."""
-    if _git_probe(repository, "rev-parse", "--git-dir").returncode != 0:
+    if not is_git_repository(repository):
         raise PinError(f"{repository} is not a git repository. Pass the repository's folder with --repository.")
 
 
@@ -128,7 +138,7 @@ def check_commit_exists(repository: Path, revision: str) -> None:
     A mistyped hash would otherwise be pinned, and students' installs would fail in Colab.
     """
     check_repository(repository)
-    if _git_probe(repository, "cat-file", "-e", f"{revision}^{{commit}}").returncode != 0:
+    if not has_commit(repository, revision):
         raise PinError(
             f"revision {revision} is not a commit in {repository}. Pass the commit the site is built "
             "from (`git rev-parse HEAD`), or point --repository at the repository that contains it."

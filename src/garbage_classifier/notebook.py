@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 from .experiments import RunRecord
 from .profiles import Profile
 from .tables import Table
+from .training import LOSS_FORMAT
 
 try:
     from myst_nb import glue as _myst_glue
@@ -66,9 +67,7 @@ def format_percent(value: float | None) -> str:
 def format_loss(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "NaN or infinite"
-    # "#" keeps trailing zeros, so losses side by side all show four significant digits
-    # (1.780 next to 1.792, not 1.78).
-    return f"{value:#.4g}"
+    return f"{value:{LOSS_FORMAT}}"
 
 
 def glue_run(record: RunRecord) -> None:
@@ -101,9 +100,10 @@ def glue_run(record: RunRecord) -> None:
 def profile_banner(profile: Profile, width: int | None = None) -> str:
     """Return the sentence naming the profile behind the numbers, loud when it is not real scale.
 
-    With ``width``, the text is wrapped into lines of at most that many characters: output
-    boxes in the built book and in Jupyter do not wrap, and the key words would scroll out of
-    sight. The book's output boxes show about 68 characters. Glued copies stay on one line, because the page wraps them itself.
+    With ``width``, the text is wrapped into lines of at most that many characters, because
+    output boxes in the built book and in Jupyter do not wrap and the key words would scroll
+    out of sight. The book's output boxes show about 68 characters. Glued copies stay on one
+    line, because the page wraps them itself.
     """
     if profile.is_real_scale:
         text = (

@@ -10,8 +10,8 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 import matplotlib.pyplot as plt
-from matplotlib import ticker
 import torch
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
@@ -73,10 +73,10 @@ LOG_SCALE_SPAN = 10.0  # largest / smallest loss above which the loss axis is lo
 
 
 def loss_scale(records: Sequence["RunRecord"]) -> str:
-    """``"log"`` when the runs' losses span more than :data:`LOG_SCALE_SPAN`, else ``"linear"``.
+    """Return ``"log"`` if the runs' losses span more than :data:`LOG_SCALE_SPAN`, else ``"linear"``.
 
     A run at a huge learning rate has losses from about 1 to 1e8, which only a log axis shows.
-    Over a narrow span a log axis labels its ticks like ``1.792 x 10^0``, hard to read.
+    Over a narrow span a log axis labels its ticks like ``1.792 x 10^0``, which is hard to read.
     """
     losses = [
         value
@@ -110,8 +110,9 @@ def compare_runs(records: Sequence["RunRecord"], title: str = "") -> Figure:
                            transform=loss_axis.get_xaxis_transform(), clip_on=False)
 
     loss_axis.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss (solid: train, dashed: validation)")
-    loss_axis.set_yscale(loss_scale(records))
-    if loss_axis.get_yscale() == "linear":
+    scale = loss_scale(records)
+    loss_axis.set_yscale(scale)
+    if scale == "linear":
         # Without this, close losses get tick labels such as "+1.79" plus an offset note.
         loss_axis.ticklabel_format(axis="y", useOffset=False)
     accuracy_axis.set(xlabel="epoch", ylabel="validation accuracy", title="Validation accuracy", ylim=(0, 1))

@@ -38,6 +38,10 @@ PROGRESS_MODES = ("bar", "summary", "off")
 # this many steps rather than every step. A diverged run then stops within a few batches.
 DIVERGENCE_CHECK_INTERVAL = 10
 
+# Losses are shown with four significant digits. "#" keeps trailing zeros, so losses side by
+# side line up (1.780 next to 1.792, not 1.78).
+LOSS_FORMAT = "#.4g"
+
 
 def make_optimizer(name: str, parameters: Iterable[nn.Parameter], lr: float, momentum: float = 0.0) -> torch.optim.Optimizer:
     """Create an optimizer by name (``"sgd"`` or ``"adam"``).
@@ -71,11 +75,10 @@ class EpochRecord:
         def show(value: float | None, spec: str) -> str:
             return "n/a" if value is None else format(value, spec)
 
-        # Four significant digits, like the answers: a fixed number of decimals would print a
-        # loss of 1e22 (learning rate 12) with 23 digits.
+        # A fixed number of decimals would print a loss of 1e22 (learning rate 12) with 23 digits.
         text = (
-            f"epoch {self.epoch:>2}: train loss {self.train_loss:#.4g}, acc {show(self.train_accuracy, '.3f')} | "
-            f"val loss {self.val_loss:#.4g}, acc {show(self.val_accuracy, '.3f')} | {self.seconds:.1f} s"
+            f"epoch {self.epoch:>2}: train loss {self.train_loss:{LOSS_FORMAT}}, acc {show(self.train_accuracy, '.3f')} | "
+            f"val loss {self.val_loss:{LOSS_FORMAT}}, acc {show(self.val_accuracy, '.3f')} | {self.seconds:.1f} s"
         )
         return text + (" | DIVERGED (loss is NaN or infinite)" if self.diverged else "")
 
