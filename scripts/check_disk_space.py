@@ -2,8 +2,8 @@
 
 The pinned torch build for Linux carries CUDA libraries, so the virtual environment grows to
 about 6 GB. On a nearly full disk pip stops partway through the install with "No space left
-on device" and leaves a half-built environment. A check beforehand takes a second and tells
-the user what to free.
+on device" and leaves a half-built environment. A check beforehand takes a second and names
+the folder and the space to free.
 
 FOLDER is where the environment goes (it need not exist yet); GIGABYTES is the space it needs
 in all, 7 by default. Exit status: 0 enough space, 1 too little, 2 bad arguments.
@@ -18,13 +18,13 @@ import shutil
 import sys
 from pathlib import Path
 
-# `du -sh .venv` after `pip install -r requirements.txt` on Linux x86_64 said 5.9G. The extra
-# gigabyte is a guessed margin for pip's temporary files and the photo cache.
+# `du -sh .venv` after `pip install -r requirements.txt` on Linux x86_64 reported 5.9G. The
+# extra gigabyte is an estimated margin for pip's temporary files and the photo cache.
 DEFAULT_NEEDED_GB = 7.0
 
 
 def free_gigabytes(folder: Path) -> float:
-    """Free space, in GB (10**9 bytes), on the file system that holds ``folder``."""
+    """Return the free space, in GB (10**9 bytes), on the file system that contains ``folder``."""
     probe = folder
     while not probe.exists():  # the venv folder itself does not exist before the first install
         probe = probe.parent
@@ -32,7 +32,7 @@ def free_gigabytes(folder: Path) -> float:
 
 
 def folder_gigabytes(folder: Path) -> float:
-    """Bytes already in ``folder`` (0 when it does not exist), in GB."""
+    """Return the size of the files already in ``folder`` (0 if it does not exist), in GB."""
     if not folder.is_dir():
         return 0.0
     total = 0

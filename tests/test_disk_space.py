@@ -46,7 +46,7 @@ def test_existing_venv_counts_towards_need(tmp_path):
     free = shutil.disk_usage(tmp_path).free / 1e9
     # More than is free, but less than free space plus what the folder already holds.
     assert run_check(str(venv), str(free + 10)).returncode == 0
-    # Asked for much more, the message says how much of it is already there.
+    # For a much larger request, the message reports how much is already there.
     assert "of which 50.0 GB are already there" in run_check(str(venv), str(free + 100)).stderr
     (venv / "big.bin").unlink()
     assert run_check(str(venv), str(free + 10)).returncode == 1

@@ -176,7 +176,7 @@ def test_pinned_setup_cell_uses_commit(scripts, monkeypatch):
 
 
 class FakeDistribution:
-    """What importlib.metadata reports for an installed course package."""
+    """Stand-in for importlib.metadata's record of an installed course package."""
 
     def __init__(self, direct_url):
         self.direct_url = direct_url
@@ -186,7 +186,7 @@ class FakeDistribution:
 
 
 def run_setup_cell_over_install(pin_notebook, monkeypatch, capsys, revision, direct_url):
-    """Run the set-up cell where a course package is already installed; return what it printed."""
+    """Run the set-up cell with a course package already installed, and return what it printed."""
     from importlib import metadata
 
     from garbage_classifier import data

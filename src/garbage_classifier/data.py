@@ -333,6 +333,7 @@ class PhotoFetchError(OSError):
 
 
 def _fetch_advice() -> str:
+    """Return the steps to take when the photo archive cannot be fetched."""
     return (
         "Check the internet connection and the address, then run the cell again. Without a "
         f"connection, copy the course repository's data/trashnet folder and set ${DATA_ENV_VAR} "
@@ -386,7 +387,7 @@ def fetch_dataset(source: str, destination: Path) -> Path:
         _download(source, archive)
         unpacked = Path(scratch) / "unpacked"
         if not zipfile.is_zipfile(archive):
-            # A proxy or a wrong address can answer with a web page instead of the archive.
+            # A proxy or a wrong address can return a web page instead of the archive.
             raise ValueError(
                 f"{source} is not a zip archive ({archive.stat().st_size} bytes received). "
                 f"Nothing was installed. {_fetch_advice()}"
